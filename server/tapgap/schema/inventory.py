@@ -34,9 +34,18 @@ schema-qualified (``app.status``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from tapgap.findings import Finding
+from tapgap.schema.reader import read_schema_file
+from tapgap.schema.state import Index, Loc, SchemaState, Sequence_, Table, View
+from tapgap.sql.names import dotted, join_types, quote_ident
+from tapgap.sql.source import Span
+from tapgap.sql.split import SplitOptions
 
 
 class InventoryItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -46,3 +55,190 @@ class InventoryItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     file: str | None = None
     line: int | None = None
     end_line: int | None = None
+
+
+class Inventory(msgspec.Struct, frozen=True):
+    items: list[InventoryItem]
+    findings: list[Finding]
+    files: int
+    statements: int
+
+
+def _item(kind: str, key: str, loc: Loc | None, **attrs: Any) -> InventoryItem:
+    if loc is None:
+        return InventoryItem(kind=kind, key=key, attrs=attrs)
+    return InventoryItem(
+        kind=kind,
+        key=key,
+        attrs=attrs,
+        file=loc.file,
+        line=loc.span.line + 1,
+        end_line=loc.span.end_line + 1,
+    )
+
+
+_CONSTRAINT_TYPES = {
+    "p": "primary key",
+    "f": "foreign key",
+    "u": "unique",
+    "c": "check",
+    "x": "exclusion",
+}
+
+
+def state_items(state: SchemaState) -> list[InventoryItem]:
+    """The schema state as inventory items, sorted by kind and key."""
+    items: list[InventoryItem] = []
+    add = items.append
+    for schema in state.schemas.values():
+        if not schema.builtin:
+            add(_item("schema", dotted(schema.name), schema.loc))
+        for rel in schema.relations.values():
+            key = dotted(schema.name, rel.name)
+            if isinstance(rel, Table):
+                add(_item("table", key, rel.loc, rls_enabled=rel.rls_enabled, rls_forced=rel.rls_forced))
+                for col in rel.columns.values():
+                    add(
+                        _item(
+                            "column",
+                            dotted(schema.name, rel.name, col.name),
+                            col.loc,
+                            type=col.type.display(),
+                            not_null=col.not_null,
+                            has_default=col.has_default,
+                        )
+                    )
+                for con in rel.constraints.values():
+                    references = None
+                    if con.ref_table is not None:
+                        cols = ",".join(quote_ident(c.name) for c in con.ref_columns)
+                        references = f"{dotted(con.ref_table.schema.name, con.ref_table.name)}({cols})"
+                    add(
+                        _item(
+                            "constraint",
+                            dotted(schema.name, rel.name, con.name),
+                            con.loc,
+                            type=_CONSTRAINT_TYPES[con.type],
+                            columns=[c.name for c in con.columns],
+                            references=references,
+                        )
+                    )
+                for trg in rel.triggers.values():
+                    add(_item("trigger", dotted(schema.name, rel.name, trg.name), trg.loc, function=trg.function))
+                for pol in rel.policies.values():
+                    add(
+                        _item(
+                            "policy",
+                            dotted(schema.name, rel.name, pol.name),
+                            pol.loc,
+                            command=pol.command,
+                            roles=sorted(pol.roles),
+                            permissive=pol.permissive,
+                        )
+                    )
+            elif isinstance(rel, View):
+                add(_item("materialized view" if rel.materialized else "view", key, rel.loc))
+            elif isinstance(rel, Index) and rel.table is not None:
+                add(
+                    _item(
+                        "index",
+                        dotted(schema.name, rel.table.name, rel.name),
+                        rel.loc,
+                        unique=rel.unique,
+                        primary=rel.primary,
+                    )
+                )
+            elif isinstance(rel, Sequence_):
+                add(_item("sequence", key, rel.loc))
+        for overloads in schema.functions.values():
+            for fn in overloads:
+                fkey = f"{dotted(schema.name, fn.name)}({join_types(fn.signature())})"
+                if fn.procedure:
+                    add(_item("procedure", fkey, fn.loc))
+                else:
+                    add(_item("function", fkey, fn.loc, returns=fn.result()))
+        for utype in schema.types.values():
+            tkey = dotted(schema.name, utype.name)
+            if utype.type == "domain":
+                base = utype.base.display() if utype.base else ""
+                add(_item("domain", tkey, utype.loc, base_type=base, not_null=utype.not_null))
+            elif utype.type == "enum":
+                add(_item("type", tkey, utype.loc, type="enum", labels=list(utype.labels)))
+            else:
+                add(_item("type", tkey, utype.loc, type=utype.type))
+    for ext in state.extensions.values():
+        add(_item("extension", dotted(ext.name), ext.loc, schema=ext.schema))
+    for role, loc in state.roles.items():
+        add(_item("role", dotted(role), loc))
+    items.sort(key=lambda i: (KIND_ORDER.get(i.kind, 99), i.key))
+    return items
+
+
+KIND_ORDER = {
+    kind: n
+    for n, kind in enumerate(
+        [
+            "schema",
+            "extension",
+            "role",
+            "type",
+            "domain",
+            "sequence",
+            "table",
+            "column",
+            "constraint",
+            "index",
+            "view",
+            "materialized view",
+            "function",
+            "procedure",
+            "trigger",
+            "policy",
+        ]
+    )
+}
+
+
+def build_inventory(
+    root: Path,
+    files: Sequence[Path],
+    *,
+    placeholders: Mapping[str, str] | None = None,
+    search_path: Sequence[str] = ("public",),
+) -> Inventory:
+    """Read ``files`` (schema files, in the order they are applied) and flatten the resulting state."""
+    options = SplitOptions(placeholders=dict(placeholders)) if placeholders is not None else None
+    state = SchemaState(search_path)
+    findings: list[Finding] = []
+    statements = 0
+    for path in files:
+        rel = _relative(root, path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            findings.append(unreadable(rel, exc))
+            continue
+        facts = read_schema_file(rel, data, options)
+        findings.extend(facts.findings)
+        statements += facts.statements
+        state.begin_file(rel)
+        for located in facts.operations:
+            state.apply(located)
+    return Inventory(state_items(state), findings, len(files), statements)
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def unreadable(path: str, exc: OSError) -> Finding:
+    return Finding(
+        code="parse-error",
+        severity="error",
+        file=path,
+        span=Span(0, 0, 0, 0, 0, 0),
+        message=f"cannot read file: {exc.strerror or exc}",
+    )

@@ -1,0 +1,5 @@
+import sys
+
+from tapgap.cli import main
+
+sys.exit(main())

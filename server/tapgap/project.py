@@ -1,0 +1,74 @@
+"""Finding a project's schema and test files when no configuration names them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import msgspec
+
+SQL_SUFFIXES = (".sql", ".pg", ".psql")
+_TEST_DIRS = ("tests", "test", "t", "spec")
+_SKIP_DIRS = {".git", ".tapgap", "node_modules", ".venv", "venv", "__pycache__", "dist", "build"}
+
+
+class Layout(msgspec.Struct, frozen=True):
+    root: Path
+    description: str
+    schema_files: list[Path]
+    test_files: list[Path]
+
+
+def natural_key(path: Path) -> list[object]:
+    """Sort ``2_x.sql`` before ``10_x.sql``: numbers compare as numbers, the rest as text."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.as_posix())]
+
+
+def _sql_files(folder: Path) -> list[Path]:
+    found = []
+    for path in folder.rglob("*"):
+        if any(part in _SKIP_DIRS for part in path.relative_to(folder).parts):
+            continue
+        if path.suffix.lower() in SQL_SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: natural_key(p.relative_to(folder)))
+
+
+def _is_test(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root)
+    name = rel.name.lower()
+    return (
+        any(part.lower() in _TEST_DIRS for part in rel.parts[:-1])
+        or name.endswith((".test.sql", "_test.sql", ".spec.sql"))
+        or name.startswith("test_")
+    )
+
+
+def detect_layout(root: Path) -> Layout:
+    """Supabase (``supabase/migrations`` or ``supabase/schemas`` + ``supabase/tests``), else test folders
+    (``tests``, ``test``, ``t``, ``spec``) against every other SQL file under ``root``."""
+    if root.is_file():
+        return Layout(root.parent, "a single file", [root], [])
+    supabase = root / "supabase"
+    if supabase.is_dir():
+        tests = _sql_files(supabase / "tests") if (supabase / "tests").is_dir() else []
+        for folder in ("migrations", "schemas"):
+            if (supabase / folder).is_dir():
+                schema = _sql_files(supabase / folder)
+                if schema:
+                    return Layout(
+                        root,
+                        f"Supabase project: schema from supabase/{folder}, tests from supabase/tests",
+                        schema,
+                        tests,
+                    )
+    everything = _sql_files(root)
+    tests = [p for p in everything if _is_test(p, root)]
+    test_set = set(tests)
+    schema = [p for p in everything if p not in test_set]
+    return Layout(root, "generic: SQL files under test folders are tests, the rest is schema", schema, tests)
+
+
+def relative_names(root: Path, paths: Iterable[Path]) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in paths]
