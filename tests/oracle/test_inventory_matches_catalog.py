@@ -72,7 +72,8 @@ def compare(
     and the database does not have it at all (an object the project re-declared over an identical prelude
     object exists, so it is compared with the catalogue, not reported missing).
     """
-    static_by_ref = by_ref(static)
+    # Roles belong to the cluster, not to one database: the live side does not list them.
+    static_by_ref = by_ref(item for item in static if item.kind != "role")
     project_by_ref = by_ref(project)
     diffs: dict[Difference, str] = {}
     for ref, item in project_by_ref.items():

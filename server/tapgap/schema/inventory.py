@@ -96,7 +96,8 @@ def state_items(state: SchemaState) -> list[InventoryItem]:
         for rel in schema.relations.values():
             key = dotted(schema.name, rel.name)
             if isinstance(rel, Table):
-                add(_item("table", key, rel.loc, rls_enabled=rel.rls_enabled, rls_forced=rel.rls_forced))
+                if not rel.external:
+                    add(_item("table", key, rel.loc, rls_enabled=rel.rls_enabled, rls_forced=rel.rls_forced))
                 for col in rel.columns.values():
                     add(
                         _item(
@@ -113,6 +114,10 @@ def state_items(state: SchemaState) -> list[InventoryItem]:
                     if con.ref_table is not None:
                         cols = ",".join(quote_ident(c.name) for c in con.ref_columns)
                         references = f"{dotted(con.ref_table.schema.name, con.ref_table.name)}({cols})"
+                    elif con.ref_external is not None:
+                        ref_schema, ref_name, ref_cols = con.ref_external
+                        cols = ",".join(quote_ident(c) for c in ref_cols)
+                        references = f"{dotted(ref_schema, ref_name)}({cols})"
                     add(
                         _item(
                             "constraint",
@@ -148,7 +153,7 @@ def state_items(state: SchemaState) -> list[InventoryItem]:
                         primary=rel.primary,
                     )
                 )
-            elif isinstance(rel, Sequence_):
+            elif isinstance(rel, Sequence_) and not rel.identity:
                 add(_item("sequence", key, rel.loc))
         for overloads in schema.functions.values():
             for fn in overloads:

@@ -72,21 +72,25 @@ class ReturnDef(msgspec.Struct, frozen=True):
     outs: tuple[tuple[str, TypeRef], ...] = ()  # OUT / INOUT parameters
 
 
-class SetSearchPath(msgspec.Struct, frozen=True, tag=True):
+class _Op(msgspec.Struct, frozen=True, tag=True, tag_field="op"):
+    """Base of the operations: encoded with their class name under ``"op"``."""
+
+
+class SetSearchPath(_Op):
     path: tuple[str, ...] | None  # None: back to the default
     local: bool = False
 
 
-class EndTransaction(msgspec.Struct, frozen=True, tag=True):
+class EndTransaction(_Op):
     pass
 
 
-class CreateSchema(msgspec.Struct, frozen=True, tag=True):
+class CreateSchema(_Op):
     name: str
     if_not_exists: bool = False
 
 
-class CreateTable(msgspec.Struct, frozen=True, tag=True):
+class CreateTable(_Op):
     name: QName
     columns: tuple[ColumnDef, ...] = ()
     constraints: tuple[ConstraintDef, ...] = ()
@@ -99,7 +103,7 @@ class CreateTable(msgspec.Struct, frozen=True, tag=True):
     of_type: bool = False  # CREATE TABLE ... AS / OF type: columns unknown statically
 
 
-class CreateView(msgspec.Struct, frozen=True, tag=True):
+class CreateView(_Op):
     name: QName
     materialized: bool = False
     replace: bool = False
@@ -121,13 +125,13 @@ class AlterColumn(msgspec.Struct, frozen=True):
     partition: QName | None = None
 
 
-class AlterTable(msgspec.Struct, frozen=True, tag=True):
+class AlterTable(_Op):
     name: QName
     actions: tuple[AlterColumn, ...]
     if_exists: bool = False
 
 
-class Rename(msgspec.Struct, frozen=True, tag=True):
+class Rename(_Op):
     object: str  # "table", "column", "constraint", "index", "view", "function", "trigger", "policy", ...
     target: QName
     new_name: str
@@ -136,7 +140,7 @@ class Rename(msgspec.Struct, frozen=True, tag=True):
     if_exists: bool = False
 
 
-class SetSchema(msgspec.Struct, frozen=True, tag=True):
+class SetSchema(_Op):
     object: str
     target: QName
     new_schema: str
@@ -150,18 +154,18 @@ class DropTarget(msgspec.Struct, frozen=True, array_like=True):
     signature: tuple[TypeRef, ...] | None = None  # None: any (``DROP FUNCTION f``)
 
 
-class Drop(msgspec.Struct, frozen=True, tag=True):
+class Drop(_Op):
     object: str
     targets: tuple[DropTarget, ...]
     if_exists: bool = False
     cascade: bool = False
 
 
-class CreateIndex(msgspec.Struct, frozen=True, tag=True):
+class CreateIndex(_Op):
     index: IndexDef
 
 
-class CreateFunction(msgspec.Struct, frozen=True, tag=True):
+class CreateFunction(_Op):
     name: QName
     args: tuple[TypeRef, ...]
     returns: ReturnDef | None = None
@@ -169,14 +173,14 @@ class CreateFunction(msgspec.Struct, frozen=True, tag=True):
     replace: bool = False
 
 
-class CreateTrigger(msgspec.Struct, frozen=True, tag=True):
+class CreateTrigger(_Op):
     name: str
     table: QName
     function: str
     replace: bool = False
 
 
-class CreatePolicy(msgspec.Struct, frozen=True, tag=True):
+class CreatePolicy(_Op):
     name: str
     table: QName
     command: str = "ALL"
@@ -184,19 +188,19 @@ class CreatePolicy(msgspec.Struct, frozen=True, tag=True):
     permissive: bool = True
 
 
-class AlterPolicy(msgspec.Struct, frozen=True, tag=True):
+class AlterPolicy(_Op):
     name: str
     table: QName
     roles: tuple[str, ...] | None = None
 
 
-class CreateType(msgspec.Struct, frozen=True, tag=True):
+class CreateType(_Op):
     name: QName
     type: Literal["enum", "composite", "range"]
     labels: tuple[str, ...] = ()
 
 
-class AlterEnum(msgspec.Struct, frozen=True, tag=True):
+class AlterEnum(_Op):
     name: QName
     value: str
     neighbor: str | None = None
@@ -205,30 +209,30 @@ class AlterEnum(msgspec.Struct, frozen=True, tag=True):
     if_not_exists: bool = False
 
 
-class CreateDomain(msgspec.Struct, frozen=True, tag=True):
+class CreateDomain(_Op):
     name: QName
     base: TypeRef
     not_null: bool = False
 
 
-class AlterDomain(msgspec.Struct, frozen=True, tag=True):
+class AlterDomain(_Op):
     name: QName
     not_null: bool
 
 
-class CreateSequence(msgspec.Struct, frozen=True, tag=True):
+class CreateSequence(_Op):
     name: QName
     if_not_exists: bool = False
     temporary: bool = False
 
 
-class CreateExtension(msgspec.Struct, frozen=True, tag=True):
+class CreateExtension(_Op):
     name: str
     schema: str | None = None
     if_not_exists: bool = False
 
 
-class CreateRole(msgspec.Struct, frozen=True, tag=True):
+class CreateRole(_Op):
     name: str
 
 

@@ -114,6 +114,8 @@ class Constraint:
     ref_table: Table | None = None
     ref_columns: list[Column] = field(default_factory=list)
     index: Index | None = None
+    # A foreign key to a table the project does not create (``auth.users``): (schema, table, columns).
+    ref_external: tuple[str, str, tuple[str, ...]] | None = None
 
 
 @dataclass(eq=False)
@@ -142,6 +144,7 @@ class Table(Relation):
     rls_forced: bool = False
     partitioned: bool = False
     columns_known: bool = True  # False for CREATE TABLE AS / OF type: columns come from elsewhere
+    external: bool = False  # not created by the project (e.g. Supabase's auth.users), but given members
 
 
 @dataclass(eq=False)
@@ -152,7 +155,7 @@ class View(Relation):
 
 @dataclass(eq=False)
 class Index(Relation):
-    table: Table | None = None
+    table: Table | View | None = None
     unique: bool = False
     primary: bool = False
     columns: list[Column] = field(default_factory=list)
@@ -161,6 +164,7 @@ class Index(Relation):
 @dataclass(eq=False)
 class Sequence_(Relation):
     owner: Table | None = None
+    identity: bool = False  # an identity column's sequence: internal to the column
 
 
 @dataclass(eq=False)
@@ -295,6 +299,19 @@ class SchemaState:
         rel = self.relation(name)
         return rel if isinstance(rel, Table) else None
 
+    def member_table(self, name: m.QName, loc: Loc) -> Table | None:
+        """The table a trigger, policy, index or ALTER applies to; a table the project does not create
+        (a platform table such as ``auth.users``) is stood in for, so that the project's members on it count."""
+        rel = self.relation(name)
+        if rel is not None:
+            return rel if isinstance(rel, Table) else None
+        if name.schema is None:
+            return None
+        schema = self.creation_schema(name)
+        table = Table(name.name, schema, loc, columns_known=False, external=True)
+        self._add_relation(table)
+        return table
+
     def user_type(self, name: m.QName) -> UserType | None:
         found: UserType | None = self._lookup(name, lambda s: s.types.get(name.name))
         return found
@@ -370,12 +387,13 @@ class SchemaState:
     def _remove_relation(self, rel: Relation) -> None:
         if rel.schema.relations.get(rel.name) is rel:
             del rel.schema.relations[rel.name]
-        if isinstance(rel, Table):
-            for con in list(rel.constraints.values()):
-                self._remove_constraint(rel, con)
+        if isinstance(rel, Table | View):
             for other in list(rel.schema.relations.values()):
                 if isinstance(other, Index) and other.table is rel:
                     self._remove_relation(other)
+        if isinstance(rel, Table):
+            for con in list(rel.constraints.values()):
+                self._remove_constraint(rel, con)
             for column in rel.columns.values():
                 if column.sequence is not None:
                     self._remove_relation(column.sequence)
@@ -484,7 +502,7 @@ def _make_column(state: SchemaState, col: m.ColumnDef, loc: Loc) -> Column:
 
 def _owned_sequence(state: SchemaState, table: Table, column: Column, loc: Loc) -> None:
     name = choose_name(table.name, column.name, "seq", state._relation_taken(table.schema, False))
-    seq = Sequence_(name, table.schema, loc, owner=table)
+    seq = Sequence_(name, table.schema, loc, owner=table, identity=column.identity)
     state._add_relation(seq)
     column.sequence = seq
 
@@ -590,6 +608,9 @@ def _add_constraint(
             state._constraint_taken(schema, []),
         )
         constraint = Constraint(name, "f", columns, loc, ref_table=ref_table, ref_columns=ref_columns)
+        if ref_table is None and con.references is not None:
+            ref_schema = state.creation_schema(con.references).name
+            constraint.ref_external = (ref_schema, con.references.name, con.ref_columns)
         state._add_constraint(table, constraint)
         return
     # Index-backed: primary key, unique, exclusion.
@@ -642,7 +663,8 @@ def _create_view(state: SchemaState, op: m.CreateView, loc: Loc) -> None:
 
 def _create_index(state: SchemaState, op: m.CreateIndex, loc: Loc) -> None:
     idx = op.index
-    table = state.table(idx.table)
+    rel = state.relation(idx.table)
+    table = rel if isinstance(rel, View) and rel.materialized else state.member_table(idx.table, loc)
     if table is None:
         return
     schema = table.schema
@@ -654,7 +676,7 @@ def _create_index(state: SchemaState, op: m.CreateIndex, loc: Loc) -> None:
         "idx",
         state._relation_taken(schema, False),
     )
-    columns = [table.columns[c] for c in idx.columns if c in table.columns]
+    columns = [table.columns[c] for c in idx.columns if c in table.columns] if isinstance(table, Table) else []
     state._add_relation(Index(name, schema, loc, table=table, unique=idx.unique, columns=columns))
 
 
@@ -675,7 +697,7 @@ def _drop_column(state: SchemaState, table: Table, column: Column) -> None:
 
 
 def _alter_table(state: SchemaState, op: m.AlterTable, loc: Loc) -> None:
-    table = state.table(op.name)
+    table = state.member_table(op.name, loc)
     if table is None:
         return
     for action in op.actions:
@@ -934,14 +956,14 @@ def _create_function(state: SchemaState, op: m.CreateFunction, loc: Loc) -> None
 
 
 def _create_trigger(state: SchemaState, op: m.CreateTrigger, loc: Loc) -> None:
-    table = state.table(op.table)
+    table = state.member_table(op.table, loc)
     if table is None or (op.name in table.triggers and not op.replace):
         return
     table.triggers[op.name] = Trigger(op.name, op.function, loc)
 
 
 def _create_policy(state: SchemaState, op: m.CreatePolicy, loc: Loc) -> None:
-    table = state.table(op.table)
+    table = state.member_table(op.table, loc)
     if table is None or op.name in table.policies:
         return
     table.policies[op.name] = Policy(op.name, op.command, op.roles, op.permissive, loc)
