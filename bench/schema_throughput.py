@@ -11,6 +11,7 @@ statements, so the report can say what share of the time is the grammar itself.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pgparse
 
-from tapgap.schema.reader import read_schema_file
+from tapgap.schema.reader import SchemaFileFacts, read_schema_file
 from tapgap.schema.state import SchemaState
 from tapgap.sql.split import split_sql
 
@@ -66,21 +67,23 @@ def main() -> int:
             if piece.kind == "sql"
         ]
 
-        def read() -> None:
+        def read(blobs: list[tuple[str, bytes]] = blobs) -> None:
             for name, data in blobs:
                 read_schema_file(name, data)
 
-        def replay() -> None:
+        def replay(blobs: list[tuple[str, bytes]] = blobs, facts: list[SchemaFileFacts] = facts) -> None:
             SchemaState().replay((name, f.operations) for (name, _), f in zip(blobs, facts, strict=True))
 
-        def baseline() -> None:
+        def baseline(texts: list[str] = texts) -> None:
             for text in texts:
-                try:
+                with contextlib.suppress(pgparse.PGQueryError):
                     pgparse.parse(text)
-                except pgparse.PGQueryError:
-                    pass
 
-        t_read, t_replay, t_base = _time(read, args.runs), _time(replay, args.runs), _time(baseline, args.runs)
+        t_read, t_replay, t_base = (
+            _time(read, args.runs),
+            _time(replay, args.runs),
+            _time(baseline, args.runs),
+        )
         rows.append((corpus, len(files), size, statements, t_read, t_replay, t_base))
         totals["bytes"] += size
         totals["statements"] += statements

@@ -193,8 +193,7 @@ def test_replace_drop_and_overloads_of_functions(tmp_path: Path) -> None:
         tmp_path,
         "create function f(int) returns int language sql as 'select 1';"
         "create function f(text) returns int language sql as 'select 1';",
-        "create or replace function f(integer) returns int language sql as 'select 2';"
-        "drop function f(text);",
+        "create or replace function f(integer) returns int language sql as 'select 2';drop function f(text);",
     )
     (fn,) = [i for i in inv.items if i.kind == "function"]
     assert (fn.key, fn.file) == ("public.f(integer)", "001.sql")
@@ -236,7 +235,9 @@ def test_drop_table_cascade_drops_views_and_foreign_keys(tmp_path: Path) -> None
 
 
 def test_unparseable_statement_is_a_parse_error_and_the_rest_still_counts(tmp_path: Path) -> None:
-    inv = inventory_of(tmp_path, "create table a (id int);\ncreate tabel b (id int);\ncreate table c (id int);")
+    inv = inventory_of(
+        tmp_path, "create table a (id int);\ncreate tabel b (id int);\ncreate table c (id int);"
+    )
     assert keys(inv, "table") == ["public.a", "public.c"]
     (finding,) = inv.findings
     assert finding.code == "parse-error"

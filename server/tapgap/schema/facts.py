@@ -106,11 +106,7 @@ def column_def(node: Node) -> tuple[m.ColumnDef, list[m.ConstraintDef]]:
     name = col.get("colname", "")
     type_name = col.get("typeName", {})
     type_names = strings(type_name.get("names"))
-    serial = (
-        len(type_names) == 1
-        and type_names[0] in _SERIALS
-        and not type_name.get("arrayBounds")
-    )
+    serial = len(type_names) == 1 and type_names[0] in _SERIALS and not type_name.get("arrayBounds")
     not_null = bool(col.get("is_not_null")) or serial
     has_default = serial or col.get("raw_default") is not None or col.get("cooked_default") is not None
     identity = bool(col.get("identity"))

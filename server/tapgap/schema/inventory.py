@@ -129,7 +129,11 @@ def state_items(state: SchemaState) -> list[InventoryItem]:
                         )
                     )
                 for trg in rel.triggers.values():
-                    add(_item("trigger", dotted(schema.name, rel.name, trg.name), trg.loc, function=trg.function))
+                    add(
+                        _item(
+                            "trigger", dotted(schema.name, rel.name, trg.name), trg.loc, function=trg.function
+                        )
+                    )
                 for pol in rel.policies.values():
                     add(
                         _item(

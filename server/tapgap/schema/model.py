@@ -76,21 +76,21 @@ class _Op(msgspec.Struct, frozen=True, tag=True, tag_field="op"):
     """Base of the operations: encoded with their class name under ``"op"``."""
 
 
-class SetSearchPath(_Op):
+class SetSearchPath(_Op, frozen=True):
     path: tuple[str, ...] | None  # None: back to the default
     local: bool = False
 
 
-class EndTransaction(_Op):
+class EndTransaction(_Op, frozen=True):
     pass
 
 
-class CreateSchema(_Op):
+class CreateSchema(_Op, frozen=True):
     name: str
     if_not_exists: bool = False
 
 
-class CreateTable(_Op):
+class CreateTable(_Op, frozen=True):
     name: QName
     columns: tuple[ColumnDef, ...] = ()
     constraints: tuple[ConstraintDef, ...] = ()
@@ -103,7 +103,7 @@ class CreateTable(_Op):
     of_type: bool = False  # CREATE TABLE ... AS / OF type: columns unknown statically
 
 
-class CreateView(_Op):
+class CreateView(_Op, frozen=True):
     name: QName
     materialized: bool = False
     replace: bool = False
@@ -125,13 +125,13 @@ class AlterColumn(msgspec.Struct, frozen=True):
     partition: QName | None = None
 
 
-class AlterTable(_Op):
+class AlterTable(_Op, frozen=True):
     name: QName
     actions: tuple[AlterColumn, ...]
     if_exists: bool = False
 
 
-class Rename(_Op):
+class Rename(_Op, frozen=True):
     object: str  # "table", "column", "constraint", "index", "view", "function", "trigger", "policy", ...
     target: QName
     new_name: str
@@ -140,7 +140,7 @@ class Rename(_Op):
     if_exists: bool = False
 
 
-class SetSchema(_Op):
+class SetSchema(_Op, frozen=True):
     object: str
     target: QName
     new_schema: str
@@ -154,18 +154,18 @@ class DropTarget(msgspec.Struct, frozen=True, array_like=True):
     signature: tuple[TypeRef, ...] | None = None  # None: any (``DROP FUNCTION f``)
 
 
-class Drop(_Op):
+class Drop(_Op, frozen=True):
     object: str
     targets: tuple[DropTarget, ...]
     if_exists: bool = False
     cascade: bool = False
 
 
-class CreateIndex(_Op):
+class CreateIndex(_Op, frozen=True):
     index: IndexDef
 
 
-class CreateFunction(_Op):
+class CreateFunction(_Op, frozen=True):
     name: QName
     args: tuple[TypeRef, ...]
     returns: ReturnDef | None = None
@@ -173,14 +173,14 @@ class CreateFunction(_Op):
     replace: bool = False
 
 
-class CreateTrigger(_Op):
+class CreateTrigger(_Op, frozen=True):
     name: str
     table: QName
     function: str
     replace: bool = False
 
 
-class CreatePolicy(_Op):
+class CreatePolicy(_Op, frozen=True):
     name: str
     table: QName
     command: str = "ALL"
@@ -188,19 +188,19 @@ class CreatePolicy(_Op):
     permissive: bool = True
 
 
-class AlterPolicy(_Op):
+class AlterPolicy(_Op, frozen=True):
     name: str
     table: QName
     roles: tuple[str, ...] | None = None
 
 
-class CreateType(_Op):
+class CreateType(_Op, frozen=True):
     name: QName
     type: Literal["enum", "composite", "range"]
     labels: tuple[str, ...] = ()
 
 
-class AlterEnum(_Op):
+class AlterEnum(_Op, frozen=True):
     name: QName
     value: str
     neighbor: str | None = None
@@ -209,30 +209,30 @@ class AlterEnum(_Op):
     if_not_exists: bool = False
 
 
-class CreateDomain(_Op):
+class CreateDomain(_Op, frozen=True):
     name: QName
     base: TypeRef
     not_null: bool = False
 
 
-class AlterDomain(_Op):
+class AlterDomain(_Op, frozen=True):
     name: QName
     not_null: bool
 
 
-class CreateSequence(_Op):
+class CreateSequence(_Op, frozen=True):
     name: QName
     if_not_exists: bool = False
     temporary: bool = False
 
 
-class CreateExtension(_Op):
+class CreateExtension(_Op, frozen=True):
     name: str
     schema: str | None = None
     if_not_exists: bool = False
 
 
-class CreateRole(_Op):
+class CreateRole(_Op, frozen=True):
     name: str
 
 

@@ -326,8 +326,10 @@ class SchemaState:
         if obj is not None:
             return TypeUse(obj=obj, array=ref.array)
         schema = ref.schema or self._extension_type_schema(ref.name)
-        text = f"{quote_identifier(schema)}.{quote_identifier(ref.name)}" if schema else quote_identifier(
-            ref.name
+        text = (
+            f"{quote_identifier(schema)}.{quote_identifier(ref.name)}"
+            if schema
+            else quote_identifier(ref.name)
         )
         return TypeUse(text + ("[]" if ref.array else ""))
 
@@ -524,13 +526,13 @@ def _create_table(state: SchemaState, op: m.CreateTable, loc: Loc) -> None:
         if found is not None:
             sources.append((found, defaults))
     for source, defaults in sources:
-        for col in source.columns.values():
-            table.columns[col.name] = Column(
-                col.name,
-                col.type,
-                col.not_null,
-                col.has_default and defaults,
-                col.identity and defaults and op.partition_of is not None,
+        for parent_col in source.columns.values():
+            table.columns[parent_col.name] = Column(
+                parent_col.name,
+                parent_col.type,
+                parent_col.not_null,
+                parent_col.has_default and defaults,
+                parent_col.identity and defaults and op.partition_of is not None,
                 loc,
             )
     for col in op.columns:
@@ -590,8 +592,11 @@ def _add_constraint(
         return
     if con.type == "f":
         ref_table = state.table(con.references) if con.references else None
-        if ref_table is None and con.references is not None and con.references.name == table.name and (
-            con.references.schema in (None, schema.name)
+        if (
+            ref_table is None
+            and con.references is not None
+            and con.references.name == table.name
+            and (con.references.schema in (None, schema.name))
         ):
             ref_table = table
         ref_columns: list[Column] = []
@@ -676,7 +681,9 @@ def _create_index(state: SchemaState, op: m.CreateIndex, loc: Loc) -> None:
         "idx",
         state._relation_taken(schema, False),
     )
-    columns = [table.columns[c] for c in idx.columns if c in table.columns] if isinstance(table, Table) else []
+    columns = (
+        [table.columns[c] for c in idx.columns if c in table.columns] if isinstance(table, Table) else []
+    )
     state._add_relation(Index(name, schema, loc, table=table, unique=idx.unique, columns=columns))
 
 
@@ -757,21 +764,18 @@ def _alter_column(state: SchemaState, table: Table, column: Column, action: m.Al
 
 def _rename(state: SchemaState, op: m.Rename, loc: Loc) -> None:
     obj = op.object
-    if obj in ("table", "view", "materialized view", "index", "sequence"):
-        if op.sub is None:
-            rel = state.relation(op.target)
-            if rel is not None and op.new_name not in rel.schema.relations:
-                state._rename_relation(rel, op.new_name)
-                if isinstance(rel, Index):
-                    _rename_index_constraint(state, rel)
-            return
+    if obj in ("table", "view", "materialized view", "index", "sequence") and op.sub is None:
+        rel = state.relation(op.target)
+        if rel is not None and op.new_name not in rel.schema.relations:
+            state._rename_relation(rel, op.new_name)
+            if isinstance(rel, Index):
+                _rename_index_constraint(state, rel)
+        return
     table = state.table(op.target) if obj in ("column", "constraint", "trigger", "policy", "table") else None
     if obj in ("column", "table") and table is not None and op.sub is not None:
         column = table.columns.get(op.sub)
         if column is not None and op.new_name not in table.columns:
-            table.columns = {
-                (op.new_name if k == op.sub else k): v for k, v in table.columns.items()
-            }
+            table.columns = {(op.new_name if k == op.sub else k): v for k, v in table.columns.items()}
             column.name = op.new_name
     elif obj == "constraint" and table is not None and op.sub is not None:
         con = table.constraints.get(op.sub)
@@ -816,11 +820,12 @@ def _rename_member(members: dict[str, Any], old: str, new: str) -> None:
 
 def _rename_index_constraint(state: SchemaState, index: Index) -> None:
     # Renaming the index of a primary key / unique / exclusion constraint renames the constraint too.
-    if index.table is None:
+    table = index.table
+    if not isinstance(table, Table):
         return
-    for con in list(index.table.constraints.values()):
+    for con in list(table.constraints.values()):
         if con.index is index and con.name != index.name:
-            state._rename_constraint(index.table, con, index.name)
+            state._rename_constraint(table, con, index.name)
 
 
 def _set_schema(state: SchemaState, op: m.SetSchema, loc: Loc) -> None:

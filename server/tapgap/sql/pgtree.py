@@ -80,7 +80,7 @@ def kind(node: Node) -> str:
 
 def body(node: Node) -> Node:
     """The node's fields, without the type wrapper."""
-    value = next(iter(node.values()), {})
+    value: Any = next(iter(node.values()), None)
     return value if isinstance(value, dict) else {}
 
 
