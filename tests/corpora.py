@@ -32,4 +32,6 @@ def corpus_files(corpus: str, role: str) -> list[Path]:
 
 
 def all_sql_files() -> list[Path]:
-    return [path for corpus in manifest() for role in ("schema", "tests") for path in corpus_files(corpus, role)]
+    return [
+        path for corpus in manifest() for role in ("schema", "tests") for path in corpus_files(corpus, role)
+    ]

@@ -7,8 +7,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import msgspec
-
 from tapgap import __version__
 
 EXIT_OK, EXIT_INPUT, EXIT_GATE = 0, 1, 2

@@ -25,6 +25,7 @@ from tapgap.schema import model as m
 from tapgap.schema.naming import choose_name, index_column_names, name_addition
 from tapgap.sql.names import quote_identifier
 from tapgap.sql.source import Span
+from tapgap.sql.types import strip_typmod
 
 
 class Loc(msgspec.Struct, frozen=True, array_like=True):
@@ -347,7 +348,7 @@ class SchemaState:
             if column is not None:
                 base = column.type
                 # Function signatures never carry a typmod: strip "(n)" from built-in spellings.
-                text = _strip_typmod(base.text) if base.obj is None else ""
+                text = strip_typmod(base.text) if base.obj is None else ""
                 return TypeUse(text, base.obj, base.array or ref.array)
         return TypeUse(".".join(names) + "%TYPE")
 
@@ -451,19 +452,6 @@ class SchemaState:
 
         found: Function | None = self._lookup(name, find)
         return found
-
-
-def _strip_typmod(text: str) -> str:
-    # "character varying(20)[]" → "character varying[]"; "timestamp(3) with time zone" → "timestamp with ..."
-    out, depth = [], 0
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0:
-            out.append(ch)
-    return " ".join("".join(out).split())
 
 
 # ---------------------------------------------------------------------------------------------- replay
