@@ -34,10 +34,13 @@ def _utf16_len(text: str) -> int:
 class LineIndex:
     """Maps string offsets of one text to (line, UTF-16 column) in O(log lines)."""
 
-    __slots__ = ("_starts", "_text")
+    __slots__ = ("_last", "_starts", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
+        # (line, offset, column) of the previous answer: positions are mostly asked in file order, so on a
+        # long line the next column is counted onward from there instead of from the line start.
+        self._last = (0, 0, 0)
         starts = [0]
         find = text.find
         pos = find("\n")
@@ -57,8 +60,13 @@ class LineIndex:
         """The 0-based line and UTF-16 column of ``offset``."""
         offset = max(0, min(offset, len(self._text)))
         line = bisect_right(self._starts, offset) - 1
-        start = self._starts[line]
-        return line, _utf16_len(self._text[start:offset])
+        last_line, last_offset, last_col = self._last
+        if line == last_line and last_offset <= offset:
+            col = last_col + _utf16_len(self._text[last_offset:offset])
+        else:
+            col = _utf16_len(self._text[self._starts[line] : offset])
+        self._last = (line, offset, col)
+        return line, col
 
     def span(self, start: int, end: int) -> Span:
         line, col = self.position(start)
