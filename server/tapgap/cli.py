@@ -33,6 +33,30 @@ def _inventory(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _assertions(args: argparse.Namespace) -> int:
+    from tapgap.coverage.assertions import analyse_tests
+    from tapgap.project import detect_layout
+    from tapgap.report.assertions import render_assertions_json, render_assertions_text
+    from tapgap.schema.load import load_schema
+
+    root = Path(args.path)
+    if not root.exists():
+        print(f"tapgap: {root}: no such file or directory", file=sys.stderr)
+        return EXIT_INPUT
+    layout = detect_layout(root, single_file_is_test=True)
+    if not layout.test_files:
+        print(f"tapgap: {root}: no pgTAP test files found ({layout.description})", file=sys.stderr)
+        return EXIT_INPUT
+    search_path = args.search_path.split(",")
+    loaded = load_schema(layout.root, layout.schema_files, search_path=search_path)
+    analysis = analyse_tests(layout.root, layout.test_files, loaded.state)
+    if args.format == "json":
+        sys.stdout.buffer.write(render_assertions_json(analysis) + b"\n")
+    else:
+        sys.stdout.write(render_assertions_text(analysis, layout.description))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tapgap", description="Which parts of your PostgreSQL schema does no pgTAP test check?"
@@ -48,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--search-path", default="public", help="search_path in force at the start of each file (comma list)"
     )
     inventory.set_defaults(run=_inventory)
+    assertions = commands.add_parser(
+        "assertions", help="list every pgTAP call of the tests: what it checks, what it exercises, findings"
+    )
+    assertions.add_argument("path", nargs="?", default=".", help="project folder or one test file")
+    assertions.add_argument("--format", choices=("text", "json"), default="text")
+    assertions.add_argument(
+        "--search-path", default="public", help="search_path in force at the start of each file (comma list)"
+    )
+    assertions.set_defaults(run=_assertions)
     return parser
 
 

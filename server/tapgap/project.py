@@ -45,10 +45,12 @@ def _is_test(path: Path, root: Path) -> bool:
     )
 
 
-def detect_layout(root: Path) -> Layout:
+def detect_layout(root: Path, *, single_file_is_test: bool = False) -> Layout:
     """Supabase (``supabase/migrations`` or ``supabase/schemas`` + ``supabase/tests``), else test folders
     (``tests``, ``test``, ``t``, ``spec``) against every other SQL file under ``root``."""
     if root.is_file():
+        if single_file_is_test:
+            return Layout(root.parent, "a single test file", [], [root])
         return Layout(root.parent, "a single file", [root], [])
     supabase = root / "supabase"
     if supabase.is_dir():

@@ -41,11 +41,9 @@ from typing import Any
 import msgspec
 
 from tapgap.findings import Finding
-from tapgap.schema.reader import read_schema_file
+from tapgap.schema.load import load_schema
 from tapgap.schema.state import Index, Loc, SchemaState, Sequence_, Table, View
 from tapgap.sql.names import dotted, join_types, quote_ident
-from tapgap.sql.source import Span
-from tapgap.sql.split import SplitOptions
 
 
 class InventoryItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -216,38 +214,5 @@ def build_inventory(
     search_path: Sequence[str] = ("public",),
 ) -> Inventory:
     """Read ``files`` (schema files, in the order they are applied) and flatten the resulting state."""
-    options = SplitOptions(placeholders=dict(placeholders)) if placeholders is not None else None
-    state = SchemaState(search_path)
-    findings: list[Finding] = []
-    statements = 0
-    for path in files:
-        rel = _relative(root, path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            findings.append(unreadable(rel, exc))
-            continue
-        facts = read_schema_file(rel, data, options)
-        findings.extend(facts.findings)
-        statements += facts.statements
-        state.begin_file(rel)
-        for located in facts.operations:
-            state.apply(located)
-    return Inventory(state_items(state), findings, len(files), statements)
-
-
-def _relative(root: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def unreadable(path: str, exc: OSError) -> Finding:
-    return Finding(
-        code="parse-error",
-        severity="error",
-        file=path,
-        span=Span(0, 0, 0, 0, 0, 0),
-        message=f"cannot read file: {exc.strerror or exc}",
-    )
+    loaded = load_schema(root, files, placeholders=placeholders, search_path=search_path)
+    return Inventory(state_items(loaded.state), loaded.findings, loaded.files, loaded.statements)

@@ -1,0 +1,396 @@
+"""Test files + schema state → assertions with the objects they check, exercises, and test-file findings.
+
+Per-file facts (``pgtap.reader``) hold the calls as written; here each call's targets are bound to the
+schema state, includes are followed, and the findings that need the whole project are made:
+``ambiguous-call``, ``stale-target``, ``dynamic-target``, ``unknown-assertion``, ``plan-mismatch`` and
+``invalid-call`` (a call PostgreSQL would reject).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path, PurePosixPath
+
+import msgspec
+
+from tapgap.coverage.binding import Binding, bind, nearest_names
+from tapgap.files import read_bytes
+from tapgap.findings import Finding
+from tapgap.pgtap import catalog
+from tapgap.pgtap.args import Arg
+from tapgap.pgtap.model import Call, LocatedExercise, Plan, TestFileFacts
+from tapgap.pgtap.reader import TestOptions, read_test_file
+from tapgap.pgtap.resolve import INDETERMINATE
+from tapgap.pgtap.targets import Target, roles_for, targets_of
+from tapgap.schema.state import SchemaState
+from tapgap.sql.source import Span
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
+
+
+class BoundTarget(msgspec.Struct, frozen=True, kw_only=True):
+    kind: str
+    facet: str
+    written: str  # the target as the call names it, e.g. "app.users" or "users (search_path)"
+    objects: tuple[tuple[str, str], ...]  # (kind, key) of the schema objects it names
+    negated: bool = False
+
+
+class Assertion(msgspec.Struct, frozen=True, kw_only=True):
+    file: str  # the file the call is written in
+    span: Span
+    function: str
+    signature: str | None  # the overload PostgreSQL runs, e.g. "has_table(name, text)"
+    category: str
+    targets: tuple[BoundTarget, ...]
+    exercises: tuple[LocatedExercise, ...] = ()
+    role: str | None = None
+    via: str | None = None  # the test file that includes ``file`` (\i / \ir), if not ``file`` itself
+
+
+class TestsAnalysis(msgspec.Struct):
+    assertions: list[Assertion]
+    exercises: list[LocatedExercise]
+    findings: list[Finding]
+    files: int
+    statements: int
+
+
+def _written(target: Target) -> str:
+    parts = [p for p in (target.schema, target.parent, target.name) if p is not None]
+    text = ".".join(parts) if parts else "*"
+    if target.signature is not None:
+        text += f"({', '.join(target.signature)})"
+    if target.schema is None and target.kind not in ("schema", "extension", "role"):
+        text += " (any schema)" if target.any_schema else " (search_path)"
+    return text
+
+
+def _condition(state: SchemaState) -> Callable[[str, Arg], bool]:
+    def condition(when: str, arg: Arg) -> bool:
+        value = arg.value if isinstance(arg.value, str) and not arg.dynamic else None
+        if when == "schema_exists":
+            return value is not None and value in state.schemas
+        if when == "contains_paren":
+            return value is not None and "(" in value
+        if when == "errcode":
+            return value is not None and len(value.encode()) == 5
+        return False
+
+    return condition
+
+
+class _Project:
+    def __init__(self, root: Path, state: SchemaState, options: TestOptions) -> None:
+        self.root = root
+        self.state = state
+        self.options = options
+        self.facts: dict[str, TestFileFacts | None] = {}
+        self.condition = _condition(state)
+        self.problems: list[Finding] = []
+
+    def facts_of(self, name: str, path: Path) -> TestFileFacts | None:
+        if name not in self.facts:
+            rel, data, problem = read_bytes(self.root, path)
+            self.facts[name] = read_test_file(rel, data, self.options) if data is not None else None
+            if problem is not None:
+                self.problems.append(problem)
+        return self.facts[name]
+
+    def entry(self, call: Call) -> catalog.PgtapFunction | None:
+        return self.options.custom.lookup(call.qualifier, call.function) or catalog.lookup(call.function)
+
+    def binding(self, target: Target, call: Call) -> Binding:
+        return bind(self.state, target, call.search_path)
+
+
+def _include_path(root: Path, including: Path, include_path: str, relative: bool) -> Path:
+    candidate = PurePosixPath(include_path)
+    if candidate.is_absolute():
+        return Path(candidate)
+    if relative:
+        return including.parent / candidate
+    # \i is relative to psql's working directory: test runners usually start at the project root.
+    for base in (root, including.parent):
+        if (base / candidate).is_file():
+            return base / candidate
+    return root / candidate
+
+
+def analyse_tests(
+    root: Path,
+    test_files: Sequence[Path],
+    state: SchemaState,
+    options: TestOptions | None = None,
+) -> TestsAnalysis:
+    """Every assertion of the project's test files, bound to the schema, with the test-file findings."""
+    project = _Project(root, state, options or TestOptions())
+    assertions: list[Assertion] = []
+    exercises: list[LocatedExercise] = []
+    findings: list[Finding] = []
+    statements = 0
+    defined = _defined_functions(state)
+    for path in test_files:
+        name = path.resolve().as_posix()
+        facts = project.facts_of(name, path)
+        if facts is None:
+            continue
+        chain = list(_with_includes(project, path, facts, {name}))
+        statements += sum(f.statements for f, _ in chain)
+        for file_facts in (f for f, _ in chain):
+            defined.update(file_facts.defined_functions)
+        counted, uncountable, plans = 0, False, list[Plan]()
+        for file_facts, via in chain:
+            findings.extend(file_facts.findings if via is None else [])
+            exercises.extend(file_facts.exercises)
+            uncountable = uncountable or file_facts.uncountable
+            plans.extend(file_facts.plans)
+            for call in file_facts.calls:
+                entry = project.entry(call)
+                if entry is None:
+                    continue
+                assertion, call_findings = _assertion(project, call, entry, file_facts, via)
+                assertions.append(assertion)
+                findings.extend(call_findings)
+                counted += _tests_emitted(call, entry)
+        findings.extend(_plan_findings(facts, plans, counted, uncountable))
+        for file_facts, _ in chain:
+            for look_alike in file_facts.look_alikes:
+                if look_alike.name in defined:
+                    continue
+                findings.append(
+                    Finding(
+                        code="unknown-assertion",
+                        severity="warning",
+                        file=file_facts.file,
+                        span=look_alike.span,
+                        message=f"{look_alike.name}() looks like a pgTAP assertion but is no pgTAP function "
+                        "and is not configured as a custom assertion: tapgap cannot tell what it checks",
+                    )
+                )
+    findings.extend(project.problems)
+    return TestsAnalysis(assertions, exercises, _dedupe(findings), len(test_files), statements)
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    seen: dict[tuple[str, str, int, str], Finding] = {}
+    for finding in findings:
+        seen.setdefault((finding.code, finding.file, finding.span.start, finding.message), finding)
+    return list(seen.values())
+
+
+def _defined_functions(state: SchemaState) -> set[str]:
+    return {fn.name for fn in state.functions()}
+
+
+def _with_includes(
+    project: _Project, path: Path, facts: TestFileFacts, seen: set[str]
+) -> Iterable[tuple[TestFileFacts, str | None]]:
+    """The file's facts, then those of every file it includes (depth first), each once."""
+    yield facts, None
+    for include in facts.includes:
+        target = _include_path(project.root, path, include.path, include.relative)
+        key = target.resolve().as_posix()
+        if key in seen:
+            continue
+        seen.add(key)
+        included = project.facts_of(key, target)
+        if included is None:
+            continue
+        for inner, _ in _with_includes(project, target, included, seen):
+            yield inner, path.as_posix()
+
+
+def _tests_emitted(call: Call, entry: catalog.PgtapFunction) -> int:
+    if call.overload is None or not call.countable:
+        return 0
+    overload = entry.overloads[call.overload]
+    if overload.tests is not None:
+        return overload.tests
+    index = overload.index("count")
+    if index is not None and index < len(call.args):
+        value = call.args[index].value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        return 0
+    return 1 if entry.name == "skip" else 0
+
+
+def _plan_findings(facts: TestFileFacts, plans: list[Plan], counted: int, uncountable: bool) -> list[Finding]:
+    numbered = [p for p in plans if p.count is not None]
+    if uncountable or len(numbered) != 1 or len(plans) != 1:
+        return []
+    plan = numbered[0]
+    if plan.count == counted:
+        return []
+    file = facts.file
+    return [
+        Finding(
+            code="plan-mismatch",
+            severity="error",
+            file=file,
+            span=plan.span,
+            message=f"plan({plan.count}) but the file runs {counted} test{'s' if counted != 1 else ''}",
+        )
+    ]
+
+
+def _assertion(
+    project: _Project,
+    call: Call,
+    entry: catalog.PgtapFunction,
+    facts: TestFileFacts,
+    via: str | None,
+) -> tuple[Assertion, list[Finding]]:
+    findings: list[Finding] = []
+    file = facts.file
+    overload = entry.overloads[call.overload] if call.overload is not None else None
+    signature = overload.signature(entry.name) if overload is not None else None
+    bound: list[BoundTarget] = []
+    if call.error is not None and call.error != INDETERMINATE:
+        findings.append(
+            Finding(
+                code="invalid-call",
+                severity="error",
+                file=file,
+                span=call.span,
+                message=f"PostgreSQL would reject this call: {call.error}",
+            )
+        )
+    if overload is not None and entry.category == "structural":
+        reading = targets_of(overload, call.args, project.condition)
+        for target in reading.targets:
+            binding = project.binding(target, call)
+            bound.append(
+                BoundTarget(
+                    kind=target.kind,
+                    facet=target.facet,
+                    written=_written(target),
+                    objects=binding.objects,
+                    negated=target.negated,
+                )
+            )
+        ambiguous = _ambiguous(project, call, entry, overload, reading.targets, file)
+        findings.extend(ambiguous)
+        if reading.dynamic:
+            findings.append(
+                Finding(
+                    code="dynamic-target",
+                    severity="info",
+                    file=file,
+                    span=call.span,
+                    message=f"{entry.name}() names its object with a value computed at run time: "
+                    "tapgap cannot tell statically which object it checks",
+                )
+            )
+        elif not ambiguous:
+            findings.extend(_stale(project, call, reading.targets, bound, file))
+    exercises = tuple(
+        e for e in facts.exercises if e.in_assertion and call.span.start <= e.span.start < call.span.end
+    )
+    assertion = Assertion(
+        file=file,
+        span=call.span,
+        function=entry.name,
+        signature=signature,
+        category=entry.category,
+        targets=tuple(bound),
+        exercises=exercises,
+        role=call.role,
+        via=via,
+    )
+    return assertion, findings
+
+
+def _stale(
+    project: _Project, call: Call, targets: Sequence[Target], bound: Sequence[BoundTarget], file: str
+) -> list[Finding]:
+    findings = []
+    for target, result in zip(targets, bound, strict=True):
+        if target.negated or result.objects or target.facet == "members":
+            continue
+        if not project.binding(target, call).in_project:
+            continue
+        hint = nearest_names(project.state, target)
+        suggestion = f"; did you mean {' or '.join(hint)}?" if hint else ""
+        findings.append(
+            Finding(
+                code="stale-target",
+                severity="error",
+                file=file,
+                span=call.span,
+                message=f"{call.function}() checks {target.kind} {result.written}, which the schema does not "
+                f"define{suggestion}",
+                object=result.written,
+            )
+        )
+    return findings
+
+
+def _ambiguous(
+    project: _Project,
+    call: Call,
+    entry: catalog.PgtapFunction,
+    overload: catalog.Overload,
+    targets: Sequence[Target],
+    file: str,
+) -> list[Finding]:
+    """Plain literals made PostgreSQL pick a reading under which the call checks nothing that exists, while
+    another overload of the same function, given the same values, would check existing objects."""
+    if overload.negated or not any(a.literal for a in call.args):
+        return []
+    actual_found = any(project.binding(t, call).objects for t in targets if not t.negated)
+    actual_roles = roles_for(overload, call.args, project.condition)
+    described = [
+        call.args[i]
+        for i, role in enumerate(actual_roles)
+        if role == "description" and i < len(call.args) and isinstance(call.args[i].value, str)
+    ]
+    if actual_found and not any(_IDENTIFIER.match(str(a.value)) for a in described):
+        return []
+    for alternative in entry.overloads:
+        if alternative is overload or len(alternative.params) - alternative.defaults > len(call.args) + 1:
+            continue
+        if len(alternative.params) < len(call.args):
+            continue
+        if alternative.kind != overload.kind:
+            continue
+        reading = targets_of(alternative, call.args, project.condition)
+        if reading.dynamic or not reading.targets:
+            continue
+        checked = [t for t in reading.targets if not t.negated]
+        if not checked or not all(project.binding(t, call).objects for t in checked):
+            continue
+        if [(t.kind, t.schema, t.parent, t.name) for t in reading.targets] == [
+            (t.kind, t.schema, t.parent, t.name) for t in targets
+        ]:
+            continue
+        fix = _fix(call, alternative)
+        meant = ", ".join(f"{t.kind} {_written(t)}" for t in reading.targets)
+        checks = ", ".join(f"{t.kind} {_written(t)}" for t in targets) or "nothing"
+        return [
+            Finding(
+                code="ambiguous-call",
+                severity="warning",
+                file=file,
+                span=call.span,
+                message=f"PostgreSQL runs {overload.signature(entry.name)}, which checks {checks}; "
+                f"{meant} was probably meant: {fix}",
+            )
+        ]
+    return []
+
+
+def _fix(call: Call, alternative: catalog.Overload) -> str:
+    if len(alternative.params) > len(call.args):
+        return f"add a description argument (call {alternative.signature(call.function)})"
+    casts = []
+    for param, arg in zip(alternative.params, call.args, strict=False):
+        if arg.literal and param.type in ("name", "name[]") and isinstance(arg.value, str):
+            casts.append(f"'{arg.value}'::{param.type}")
+        elif isinstance(arg.value, str):
+            casts.append(f"'{arg.value}'")
+        else:
+            casts.append("…")
+    return f"write {call.function}({', '.join(casts)})"
