@@ -7,7 +7,7 @@ really runs) and the value (to know which object the call names). Anything compu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -86,8 +86,12 @@ def parse_array_literal(text: str) -> tuple[str | None, ...] | None:
     return tuple(items)
 
 
-def evaluate(node: Node, is_call: Any = None) -> Arg:
-    """The static view of an argument expression. ``is_call(funccall_body)`` tells nested pgTAP calls apart."""
+CallType = Callable[[Node], str | None]
+
+
+def evaluate(node: Node, is_call: CallType | None = None) -> Arg:
+    """The static view of an argument expression. ``is_call(funccall_body)`` gives the result type of a
+    nested pgTAP call (``"text"`` for assertions), or None for any other function."""
     k, b = kind(node), body(node)
     location = int(b.get("location", -1))
     if k == "A_Const":
@@ -112,7 +116,9 @@ def evaluate(node: Node, is_call: Any = None) -> Arg:
     if k == "A_ArrayExpr":
         elements = [evaluate(e, is_call) for e in b.get("elements") or ()]
         types = {e.type for e in elements}
-        if not elements or types <= {UNKNOWN, "text"}:
+        if EXPR in types:
+            array_type = EXPR  # ARRAY[f(), g()]: the element type is the functions' result type
+        elif not elements or types <= {UNKNOWN, "text"}:
             array_type = "text[]" if elements else "unknown[]"
         elif len(types) == 1:
             array_type = f"{types.pop()}[]"
@@ -131,7 +137,9 @@ def evaluate(node: Node, is_call: Any = None) -> Arg:
         ):
             return Arg("text", left.value + right.value, location=location)
         return Arg("text", None, True, location=location)
-    if k == "FuncCall" and is_call is not None and is_call(b):
-        # A pgTAP call as argument (collect_tap(...), check_test(...)): its result is text.
-        return Arg("text", None, True, location=location)
+    if k == "FuncCall" and is_call is not None:
+        # A pgTAP call as argument (collect_tap(...), check_test(...)): assertions return text.
+        result_type = is_call(b)
+        if result_type is not None:
+            return Arg(result_type, None, True, location=location)
     return Arg(EXPR, None, True, location=location)

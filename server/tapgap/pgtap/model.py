@@ -12,7 +12,7 @@ import msgspec
 
 from tapgap.findings import Finding
 from tapgap.pgtap.args import Arg
-from tapgap.schema.model import QName
+from tapgap.schema.model import Located, QName
 from tapgap.sql.source import Span
 
 CallContext = Literal["top", "do", "function"]
@@ -71,6 +71,9 @@ class TestFileFacts(msgspec.Struct, frozen=True):
     exercises: list[LocatedExercise]
     look_alikes: list[LookAlike]
     defined_functions: list[str]  # functions the file creates (helpers are not look-alikes)
+    # DDL the test runs itself (fixture tables, helper functions): objects its assertions may check
+    # without their being the project's.
+    fixtures: list[Located]
     findings: list[Finding]
     statements: int
     # Some assertion runs a number of times the file does not say (a loop, runtests(), a function body):

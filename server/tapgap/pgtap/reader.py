@@ -17,7 +17,7 @@ import msgspec
 
 from tapgap.findings import Finding
 from tapgap.pgtap import catalog
-from tapgap.pgtap.args import Arg, evaluate
+from tapgap.pgtap.args import EXPR, Arg, evaluate
 from tapgap.pgtap.custom import CustomAssertions, default_custom_assertions
 from tapgap.pgtap.exercise import (
     DEFAULT_ROLE_HELPERS,
@@ -54,8 +54,8 @@ ToFile = Callable[[int], int]
 
 # Names that read like pgTAP assertions; a call of one that is no pgTAP function is worth a finding.
 _LOOK_ALIKE = re.compile(
-    r"^(has|hasnt|is|isnt|col|fk|policy|policies|trigger|function|table|view|index|rls|enum|domain|schema|"
-    r"sequence|role|results|set|bag|row|throws|lives)_\w+$|^\w+_(is|isnt|are|ok|exists|eq|ne|enabled)$"
+    r"^(has|hasnt|col|fk|policy|policies|trigger|index|rls|enum|domain|schema|sequence|table|view|function)_\w+$"
+    r"|^\w+_(is|isnt|are|ok|exists|enabled)$"
 )
 
 # Assertions that run their SQL in a block rolled back when it throws: its role changes do not last.
@@ -102,6 +102,7 @@ class _Walker:
         self.role: str | None = None
         self.session_role: str | None = None
         self.prepared: dict[str, Prepared] = {}
+        self.fixtures: list[schema_model.Located] = []
 
     # -- entry ---------------------------------------------------------------------------------------------
 
@@ -143,6 +144,7 @@ class _Walker:
             exercises=self.exercises,
             look_alikes=self.look_alikes,
             defined_functions=sorted(set(self.defined)),
+            fixtures=self.fixtures,
             findings=self.findings,
             statements=self.statements,
             uncountable=self.uncountable,
@@ -177,6 +179,11 @@ class _Walker:
         text_offset: int = 0,
     ) -> None:
         k, b = kind(node), body(node)
+        operations = statement_operations(node)
+        if operations and k not in ("VariableSetStmt", "SelectStmt", "TransactionStmt"):
+            at = to_file(text_offset)
+            span = self.index.span(at, at + max(1, len(text)))
+            self.fixtures.extend(schema_model.Located(op, span) for op in operations)
         if k == "CreateFunctionStmt":
             self._create_function(b, to_file, text, text_offset)
             return
@@ -187,7 +194,7 @@ class _Walker:
             self.search_path = self.session_path
             self.role = self.session_role
             return
-        for op in statement_operations(node) if k in ("VariableSetStmt", "SelectStmt") else ():
+        for op in operations:
             if isinstance(op, schema_model.SetSearchPath):
                 path = self.options.search_path if op.path is None else op.path
                 self.search_path = path
@@ -291,7 +298,7 @@ class _Walker:
                 )
                 self._walk(call.get("args"), to_file, context, inner_countable, entry.name)
                 return
-            if _LOOK_ALIKE.match(name) and not name.startswith("_"):
+            if _LOOK_ALIKE.match(name) and not is_builtin_function(QName(qualifier, name)):
                 at = to_file(int(call.get("location", 0)))
                 self.look_alikes.append(LookAlike(name, qualifier, self.index.span(at, at + len(name))))
         for value in tree.values():
@@ -349,9 +356,15 @@ class _Walker:
         if resolution.overload is not None:
             self._assertion_sql(entry, resolution.overload, args, to_file)
 
-    def _is_call(self, funccall: Node) -> bool:
+    def _is_call(self, funccall: Node) -> str | None:
+        """Assertions return text; pgTAP's utility functions return other types (``findfuncs``: text[])."""
         names = strings(funccall.get("funcname"))
-        return bool(names) and self._entry(names[-2] if len(names) >= 2 else None, names[-1]) is not None
+        if not names:
+            return None
+        entry = self._entry(names[-2] if len(names) >= 2 else None, names[-1])
+        if entry is None:
+            return None
+        return "text" if entry.category in ("structural", "behavioural") else EXPR
 
     def _assertion_sql(
         self, entry: catalog.PgtapFunction, overload: catalog.Overload, args: Sequence[Arg], to_file: ToFile
