@@ -22,10 +22,17 @@ from tapgap.pgtap.catalog import CATALOG
 from tapgap.schema.load import load_schema
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.corpus.test_pgtap_calls_corpus import lexical_calls  # noqa: E402
+from tests.corpus.test_pgtap_calls_corpus import lexical_calls
 
 DEFAULT_CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
-CODES = ("dynamic-target", "unknown-assertion", "ambiguous-call", "stale-target", "plan-mismatch", "invalid-call")
+CODES = (
+    "dynamic-target",
+    "unknown-assertion",
+    "ambiguous-call",
+    "stale-target",
+    "plan-mismatch",
+    "invalid-call",
+)
 
 
 def main() -> int:
@@ -34,7 +41,11 @@ def main() -> int:
     args = parser.parse_args()
     manifest = json.loads((args.corpora / "manifest.json").read_text())
     names = frozenset(CATALOG)
-    print(f"{'corpus':<22}{'files':>6}{'calls':>7}{'lexical':>8}{'matched':>9}  " + "  ".join(CODES) + "  seconds")
+    print(
+        f"{'corpus':<22}{'files':>6}{'calls':>7}{'lexical':>8}{'matched':>9}  "
+        + "  ".join(CODES)
+        + "  seconds"
+    )
     for corpus, spec in manifest.items():
         if not spec.get("tests"):
             continue

@@ -103,7 +103,9 @@ def test_tapgap_finds_the_calls_a_lexical_scan_finds_on_every_corpus() -> None:
         lexical_total += sum(lexical.values())
         matched_total += matched
         missed = [key for key, n in lexical.items() if ours[key] < n]
-        report.append(f"{corpus}: {files} files, lexical {sum(lexical.values())}, matched {matched}, missed {missed[:5]}")
+        report.append(
+            f"{corpus}: {files} files, lexical {sum(lexical.values())}, matched {matched}, missed {missed[:5]}"
+        )
     ratio = matched_total / lexical_total
     assert lexical_total > 10_000
     assert ratio >= 0.999, "\n".join(report)

@@ -73,7 +73,10 @@ E4: list[Row] = [
         "SELECT table_privs_are('users','anon',ARRAY['SELECT'],'d');",
         [("table_privs_are", [("table", "privileges", None, None, "users", None)])],
     ),
-    ("SELECT has_column('users','it''s');", [("has_column", [("column", "exists", None, "users", "it's", None)])]),
+    (
+        "SELECT has_column('users','it''s');",
+        [("has_column", [("column", "exists", None, "users", "it's", None)])],
+    ),
     (
         "SELECT has_table('x'); -- SELECT has_table('y');",
         [("has_table", [("table", "exists", None, None, "x", None)])],
@@ -107,7 +110,9 @@ def _read(sql: str) -> list[tuple[str, list[tuple[object, ...]]]]:
 
 
 @pytest.mark.parametrize(("sql", "expected"), E4, ids=[row[0][:60] for row in E4])
-def test_e4_call_reads_as_pgtap_runs_it(sql: str, expected: list[tuple[str, list[tuple[object, ...]]]]) -> None:
+def test_e4_call_reads_as_pgtap_runs_it(
+    sql: str, expected: list[tuple[str, list[tuple[object, ...]]]]
+) -> None:
     assert _read(sql) == expected
 
 

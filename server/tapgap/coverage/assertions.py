@@ -50,7 +50,7 @@ class Assertion(msgspec.Struct, frozen=True, kw_only=True):
     via: str | None = None  # the test file that includes ``file`` (\i / \ir), if not ``file`` itself
 
 
-class TestsAnalysis(msgspec.Struct):
+class SuiteAnalysis(msgspec.Struct):
     assertions: list[Assertion]
     exercises: list[LocatedExercise]
     findings: list[Finding]
@@ -125,7 +125,7 @@ def analyse_tests(
     test_files: Sequence[Path],
     state: SchemaState,
     options: TestOptions | None = None,
-) -> TestsAnalysis:
+) -> SuiteAnalysis:
     """Every assertion of the project's test files, bound to the schema, with the test-file findings."""
     project = _Project(root, state, options or TestOptions())
     assertions: list[Assertion] = []
@@ -177,7 +177,7 @@ def analyse_tests(
                     )
                 )
     findings.extend(project.problems)
-    return TestsAnalysis(assertions, exercises, _dedupe(findings), len(test_files), statements)
+    return SuiteAnalysis(assertions, exercises, _dedupe(findings), len(test_files), statements)
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
@@ -412,7 +412,8 @@ def _ambiguous(
     ]
     if actual_found and not any(_IDENTIFIER.match(str(a.value)) for a in described):
         return []
-    for alternative in entry.overloads:
+    # Same arity first (the fix is a cast), then one more argument (the fix is a description).
+    for alternative in sorted(entry.overloads, key=lambda o: len(o.params) != len(call.args)):
         if alternative is overload or len(alternative.params) - alternative.defaults > len(call.args) + 1:
             continue
         if len(alternative.params) < len(call.args):

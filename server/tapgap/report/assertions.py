@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import msgspec
 
-from tapgap.coverage.assertions import Assertion, TestsAnalysis
+from tapgap.coverage.assertions import Assertion, SuiteAnalysis
 
 ASSERTIONS_SCHEMA_VERSION = 1
 
@@ -42,7 +42,7 @@ def _qualified(schema: str | None, name: str) -> str:
     return f"{schema}.{name}" if schema else name
 
 
-def render_assertions_json(analysis: TestsAnalysis) -> bytes:
+def render_assertions_json(analysis: SuiteAnalysis) -> bytes:
     return msgspec.json.encode(
         {
             "version": ASSERTIONS_SCHEMA_VERSION,
@@ -78,7 +78,7 @@ def render_assertions_json(analysis: TestsAnalysis) -> bytes:
     )
 
 
-def render_assertions_text(analysis: TestsAnalysis, layout: str) -> str:
+def render_assertions_text(analysis: SuiteAnalysis, layout: str) -> str:
     lines = [
         f"{layout}; {analysis.files} test files, {len(analysis.assertions)} pgTAP calls, "
         f"{len(analysis.exercises)} exercises",
