@@ -57,6 +57,59 @@ def _assertions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    from tapgap.analysis import analyse_project
+    from tapgap.config import ConfigError, load_config
+    from tapgap.coverage.baseline import BaselineError, load_baseline, write_baseline
+    from tapgap.coverage.gate import decide
+    from tapgap.report.check import render_check_json, render_check_text
+
+    root = Path(args.path)
+    if not root.is_dir():
+        print(f"tapgap: {root}: not a folder", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        loaded = load_config(root, Path(args.config) if args.config else None)
+        config = loaded.config
+        baseline_path = root / (args.baseline or config.baseline or DEFAULT_BASELINE)
+        baseline = None if args.write_baseline else load_baseline(baseline_path)
+    except (ConfigError, BaselineError) as exc:
+        print(f"tapgap: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    analysis = analyse_project(root, loaded, level=args.level, baseline=baseline)
+    if not analysis.schema_files and not analysis.test_files:
+        print(f"tapgap: {root}: no SQL files found ({analysis.layout})", file=sys.stderr)
+        return EXIT_INPUT
+    if args.write_baseline:
+        count = write_baseline(baseline_path, analysis.index, analysis.findings)
+        print(f"tapgap: wrote {count} accepted gaps and findings to {baseline_path}", file=sys.stderr)
+        return EXIT_OK
+    gate = decide(
+        analysis.index.total,
+        analysis.index.kinds,
+        analysis.findings,
+        fail_under=args.fail_under if args.fail_under is not None else config.fail_under,
+        fail_under_kind=config.fail_under_kind,
+    )
+    report = (
+        render_check_json(analysis, gate) + b"\n"
+        if args.format == "json"
+        else render_check_text(analysis, gate).encode()
+    )
+    if args.output:
+        try:
+            Path(args.output).write_bytes(report)
+        except OSError as exc:
+            print(f"tapgap: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_INPUT
+    else:
+        sys.stdout.buffer.write(report)
+    return EXIT_OK if gate.passed else EXIT_GATE
+
+
+DEFAULT_BASELINE = ".tapgap/baseline.json"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tapgap", description="Which parts of your PostgreSQL schema does no pgTAP test check?"
@@ -81,12 +134,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--search-path", default="public", help="search_path in force at the start of each file (comma list)"
     )
     assertions.set_defaults(run=_assertions)
+    check = commands.add_parser(
+        "check",
+        help="coverage of the schema by the tests, findings, and a CI gate",
+        description="Exit codes: 0 passed, 1 usage or input error, 2 coverage under a threshold or a "
+        "blocking finding.",
+    )
+    check.add_argument("path", nargs="?", default=".", help="project folder (default: .)")
+    check.add_argument(
+        "--level", choices=("lenient", "normal", "strict"), help="override the configured level"
+    )
+    check.add_argument(
+        "--fail-under", type=float, metavar="N", help="fail when overall coverage is under N%%"
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument(
+        "--config", metavar="FILE", help="configuration file (default: tapgap.toml or pyproject.toml)"
+    )
+    check.add_argument(
+        "--baseline", metavar="FILE", help=f"baseline of accepted gaps (default: {DEFAULT_BASELINE})"
+    )
+    check.add_argument(
+        "--write-baseline", action="store_true", help="accept every current gap and finding into the baseline"
+    )
+    check.set_defaults(run=_check)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors; 2 means "gate failed" here
+        return EXIT_OK if exc.code == 0 else EXIT_INPUT
     try:
         code: int = args.run(args)
     except KeyboardInterrupt:

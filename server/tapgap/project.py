@@ -10,7 +10,7 @@ import msgspec
 
 SQL_SUFFIXES = (".sql", ".pg", ".psql")
 _TEST_DIRS = ("tests", "test", "t", "spec")
-_SKIP_DIRS = {".git", ".tapgap", "node_modules", ".venv", "venv", "__pycache__", "dist", "build"}
+SKIP_DIRS = {".git", ".tapgap", "node_modules", ".venv", "venv", "__pycache__", "dist", "build"}
 
 
 class Layout(msgspec.Struct, frozen=True):
@@ -28,7 +28,7 @@ def natural_key(path: Path) -> list[object]:
 def _sql_files(folder: Path) -> list[Path]:
     found = []
     for path in folder.rglob("*"):
-        if any(part in _SKIP_DIRS for part in path.relative_to(folder).parts):
+        if any(part in SKIP_DIRS for part in path.relative_to(folder).parts):
             continue
         if path.suffix.lower() in SQL_SUFFIXES and path.is_file():
             found.append(path)

@@ -108,7 +108,8 @@ items AS (
          json_build_array(n.nspname, p.proname,
            (SELECT coalesce(json_agg(format_type(t.oid, NULL) ORDER BY t.ord), '[]')
             FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS t(oid, ord))),
-         CASE p.prokind WHEN 'f' THEN json_build_object('returns', pg_get_function_result(p.oid))
+         CASE p.prokind WHEN 'f' THEN json_build_object('returns', pg_get_function_result(p.oid),
+                                                        'security_definer', p.prosecdef)
                         ELSE '{}'::json END,
          p.oid::text
   FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
@@ -119,7 +120,12 @@ items AS (
 
   UNION ALL
   SELECT 'trigger', json_build_array(r.nspname, r.relname, tg.tgname),
-         json_build_object('function', fp.proname), tg.oid::text
+         json_build_object('function', fp.proname,
+           'events', (SELECT json_agg(ev.name ORDER BY ev.n)
+                      FROM (VALUES (1, 'INSERT', 4), (2, 'UPDATE', 16), (3, 'DELETE', 8), (4, 'TRUNCATE', 32))
+                           AS ev(n, name, bit)
+                      WHERE tg.tgtype::int & ev.bit <> 0)),
+         tg.oid::text
   FROM rel r JOIN pg_trigger tg ON tg.tgrelid = r.oid JOIN pg_proc fp ON fp.oid = tg.tgfoid
   WHERE NOT tg.tgisinternal
 

@@ -265,7 +265,7 @@ def test_triggers_views_sequences_and_schemas_are_listed(tmp_path: Path) -> None
         "create or replace view app.v as select 1; create sequence app.s;",
     )
     assert keys(inv, "schema") == ["app"]
-    assert attrs(inv, "trigger", "app.t.t_touch") == {"function": "touch"}
+    assert attrs(inv, "trigger", "app.t.t_touch") == {"function": "touch", "events": ["UPDATE"]}
     assert keys(inv, "sequence") == ["app.s"]  # an identity column's sequence is internal to it
     assert attrs(inv, "column", "app.t.id") == {"type": "integer", "not_null": True, "has_default": False}
     assert keys(inv, "view") == ["app.v"]

@@ -25,6 +25,7 @@ from tapgap.pgtap.resolve import INDETERMINATE
 from tapgap.pgtap.targets import Target, roles_for, targets_of
 from tapgap.schema.state import SchemaState
 from tapgap.sql.source import Span
+from tapgap.sql.suppress import Suppression
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 
@@ -56,6 +57,7 @@ class SuiteAnalysis(msgspec.Struct):
     findings: list[Finding]
     files: int
     statements: int
+    suppressions: dict[str, list[Suppression]] = msgspec.field(default_factory=dict)
 
 
 def _written(target: Target) -> str:
@@ -177,7 +179,10 @@ def analyse_tests(
                     )
                 )
     findings.extend(project.problems)
-    return SuiteAnalysis(assertions, exercises, _dedupe(findings), len(test_files), statements)
+    suppressions = {
+        f.file: f.suppressions for f in project.facts.values() if f is not None and f.suppressions
+    }
+    return SuiteAnalysis(assertions, exercises, _dedupe(findings), len(test_files), statements, suppressions)
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:

@@ -14,6 +14,7 @@ from tapgap.findings import Finding
 from tapgap.pgtap.args import Arg
 from tapgap.schema.model import Located, QName
 from tapgap.sql.source import Span
+from tapgap.sql.suppress import Suppression
 
 CallContext = Literal["top", "do", "function"]
 
@@ -47,12 +48,14 @@ class Include(msgspec.Struct, frozen=True):
 
 
 class LocatedExercise(msgspec.Struct, frozen=True):
+    file: str
     action: str
     target: QName
     args: int
     span: Span
     role: str | None
     in_assertion: bool  # SQL text of an assertion argument (results_eq, throws_ok ...), not a plain statement
+    search_path: tuple[str, ...] = ("public",)
 
 
 class LookAlike(msgspec.Struct, frozen=True):
@@ -76,6 +79,7 @@ class TestFileFacts(msgspec.Struct, frozen=True):
     fixtures: list[Located]
     findings: list[Finding]
     statements: int
+    suppressions: list[Suppression]
     # Some assertion runs a number of times the file does not say (a loop, runtests(), a function body):
     # plan(N) cannot be checked statically.
     uncountable: bool = False

@@ -48,6 +48,7 @@ from tapgap.sql import pgtree
 from tapgap.sql.pgtree import Node, body, kind, strings
 from tapgap.sql.source import LineIndex
 from tapgap.sql.split import SplitOptions, split_sql
+from tapgap.sql.suppress import find_suppressions
 from tapgap.sql.text import decode_sql
 
 ToFile = Callable[[int], int]
@@ -147,6 +148,7 @@ class _Walker:
             fixtures=self.fixtures,
             findings=self.findings,
             statements=self.statements,
+            suppressions=find_suppressions(self.text),
             uncountable=self.uncountable,
         )
 
@@ -233,12 +235,14 @@ class _Walker:
             )
             self.exercises.append(
                 LocatedExercise(
+                    self.path,
                     exercise.action,
                     exercise.target,
                     exercise.args,
                     self.index.span(at, at + 1),
                     self.role,
                     in_assertion,
+                    self.search_path,
                 )
             )
 

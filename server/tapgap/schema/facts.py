@@ -546,6 +546,11 @@ def _function(stmt: Node) -> list[m.Operation]:
             table=tuple(table),
             outs=tuple(outs),
         )
+    security_definer = any(
+        o.get("DefElem", {}).get("defname") == "security"
+        and o["DefElem"].get("arg", {}).get("Boolean", {}).get("boolval", False)
+        for o in stmt.get("options") or ()
+    )
     return [
         m.CreateFunction(
             name=qname(strings(stmt.get("funcname"))),
@@ -553,6 +558,7 @@ def _function(stmt: Node) -> list[m.Operation]:
             returns=returns,
             procedure=procedure,
             replace=bool(stmt.get("replace")),
+            security_definer=bool(security_definer),
         )
     ]
 
@@ -565,8 +571,13 @@ def _trigger(stmt: Node) -> list[m.Operation]:
             table=range_var(stmt.get("relation", {})),
             function=names[-1] if names else "",
             replace=bool(stmt.get("replace")),
+            events=tuple(name for bit, name in _TRIGGER_EVENTS if int(stmt.get("events", 0)) & bit),
         )
     ]
+
+
+# TRIGGER_TYPE_* bits of CreateTrigStmt.events, in the order pg_trigger's readers print them.
+_TRIGGER_EVENTS = ((1 << 2, "INSERT"), (1 << 4, "UPDATE"), (1 << 3, "DELETE"), (1 << 5, "TRUNCATE"))
 
 
 def role_names(specs: Iterable[Node]) -> tuple[str, ...]:

@@ -14,9 +14,10 @@ constraint         ``s.t.name``        type ("primary key", "foreign key", "uniq
 index              ``s.t.name``        unique, primary (bool)
 view               ``s.v``             {}
 materialized view  ``s.v``             {}
-function           ``s.f(t1,t2)``      returns (as pg_get_function_result prints it)
+function           ``s.f(t1,t2)``      returns (as pg_get_function_result prints it), security_definer
 procedure          ``s.p(t1,t2)``      {}
-trigger            ``s.t.name``        function (the trigger function's unqualified name)
+trigger            ``s.t.name``        function (the trigger function's unqualified name), events (INSERT,
+                                       UPDATE, DELETE, TRUNCATE, in that order)
 policy             ``s.t.name``        command ("ALL", "SELECT", ...), roles (sorted; PUBLIC is "public"),
                                        permissive (bool)
 type               ``s.t``             type ("enum", "composite", "range"); labels (list, enums only)
@@ -62,10 +63,10 @@ class Inventory(msgspec.Struct, frozen=True):
     statements: int
 
 
-def _item(kind: str, key: str, loc: Loc | None, **attrs: Any) -> InventoryItem:
+def _item(kind: str, key: str, loc: Loc | None, **attrs: Any) -> tuple[InventoryItem, Loc | None]:
     if loc is None:
-        return InventoryItem(kind=kind, key=key, attrs=attrs)
-    return InventoryItem(
+        return InventoryItem(kind=kind, key=key, attrs=attrs), None
+    item = InventoryItem(
         kind=kind,
         key=key,
         attrs=attrs,
@@ -73,6 +74,7 @@ def _item(kind: str, key: str, loc: Loc | None, **attrs: Any) -> InventoryItem:
         line=loc.span.line + 1,
         end_line=loc.span.end_line + 1,
     )
+    return item, loc
 
 
 _CONSTRAINT_TYPES = {
@@ -86,7 +88,12 @@ _CONSTRAINT_TYPES = {
 
 def state_items(state: SchemaState) -> list[InventoryItem]:
     """The schema state as inventory items, sorted by kind and key."""
-    items: list[InventoryItem] = []
+    return [item for item, _ in state_objects(state)]
+
+
+def state_objects(state: SchemaState) -> list[tuple[InventoryItem, Loc | None]]:
+    """Inventory items with the location of their definition, sorted by kind and key."""
+    items: list[tuple[InventoryItem, Loc | None]] = []
     add = items.append
     for schema in state.schemas.values():
         if not schema.builtin:
@@ -129,7 +136,11 @@ def state_items(state: SchemaState) -> list[InventoryItem]:
                 for trg in rel.triggers.values():
                     add(
                         _item(
-                            "trigger", dotted(schema.name, rel.name, trg.name), trg.loc, function=trg.function
+                            "trigger",
+                            dotted(schema.name, rel.name, trg.name),
+                            trg.loc,
+                            function=trg.function,
+                            events=list(trg.events),
                         )
                     )
                 for pol in rel.policies.values():
@@ -163,7 +174,15 @@ def state_items(state: SchemaState) -> list[InventoryItem]:
                 if fn.procedure:
                     add(_item("procedure", fkey, fn.loc))
                 else:
-                    add(_item("function", fkey, fn.loc, returns=fn.result()))
+                    add(
+                        _item(
+                            "function",
+                            fkey,
+                            fn.loc,
+                            returns=fn.result(),
+                            security_definer=fn.security_definer,
+                        )
+                    )
         for utype in schema.types.values():
             tkey = dotted(schema.name, utype.name)
             if utype.type == "domain":
@@ -177,7 +196,7 @@ def state_items(state: SchemaState) -> list[InventoryItem]:
         add(_item("extension", dotted(ext.name), ext.loc, schema=ext.schema))
     for role, loc in state.roles.items():
         add(_item("role", dotted(role), loc))
-    items.sort(key=lambda i: (KIND_ORDER.get(i.kind, 99), i.key))
+    items.sort(key=lambda pair: (KIND_ORDER.get(pair[0].kind, 99), pair[0].key))
     return items
 
 

@@ -12,6 +12,7 @@ from tapgap.findings import Finding
 from tapgap.schema.reader import read_schema_file
 from tapgap.schema.state import SchemaState
 from tapgap.sql.split import SplitOptions
+from tapgap.sql.suppress import Suppression
 
 
 class LoadedSchema(msgspec.Struct):
@@ -19,6 +20,7 @@ class LoadedSchema(msgspec.Struct):
     findings: list[Finding]
     files: int
     statements: int
+    suppressions: dict[str, list[Suppression]] = msgspec.field(default_factory=dict)
 
 
 def load_schema(
@@ -31,6 +33,7 @@ def load_schema(
     options = SplitOptions(placeholders=dict(placeholders)) if placeholders is not None else None
     state = SchemaState(search_path)
     findings: list[Finding] = []
+    suppressions: dict[str, list[Suppression]] = {}
     statements = 0
     for path in files:
         name, data, problem = read_bytes(root, path)
@@ -40,7 +43,9 @@ def load_schema(
         facts = read_schema_file(name, data, options)
         findings.extend(facts.findings)
         statements += facts.statements
+        if facts.suppressions:
+            suppressions[name] = facts.suppressions
         state.begin_file(name)
         for located in facts.operations:
             state.apply(located)
-    return LoadedSchema(state, findings, len(files), statements)
+    return LoadedSchema(state, findings, len(files), statements, suppressions)

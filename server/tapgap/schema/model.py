@@ -171,6 +171,7 @@ class CreateFunction(_Op, frozen=True):
     returns: ReturnDef | None = None
     procedure: bool = False
     replace: bool = False
+    security_definer: bool = False
 
 
 class CreateTrigger(_Op, frozen=True):
@@ -178,6 +179,7 @@ class CreateTrigger(_Op, frozen=True):
     table: QName
     function: str
     replace: bool = False
+    events: tuple[str, ...] = ()  # INSERT, UPDATE, DELETE, TRUNCATE
 
 
 class CreatePolicy(_Op, frozen=True):

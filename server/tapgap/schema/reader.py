@@ -10,6 +10,7 @@ from tapgap.schema.model import Located
 from tapgap.sql import pgtree
 from tapgap.sql.source import LineIndex, Piece
 from tapgap.sql.split import SplitOptions, split_sql
+from tapgap.sql.suppress import Suppression, find_suppressions
 from tapgap.sql.text import decode_sql
 
 
@@ -17,6 +18,7 @@ class SchemaFileFacts(msgspec.Struct, frozen=True):
     operations: list[Located]
     findings: list[Finding]
     statements: int
+    suppressions: list[Suppression]
 
 
 def read_schema_file(path: str, data: bytes, options: SplitOptions | None = None) -> SchemaFileFacts:
@@ -53,7 +55,7 @@ def read_schema_file(path: str, data: bytes, options: SplitOptions | None = None
                 start = piece.file_offset(raw.location)
                 span = index.span(start, piece.file_offset(raw.location + raw.length))
                 operations.extend(Located(op, span) for op in ops)
-    return SchemaFileFacts(operations, findings, statements)
+    return SchemaFileFacts(operations, findings, statements, find_suppressions(text))
 
 
 def _parse_error(path: str, piece: Piece, index: LineIndex, exc: pgtree.SqlSyntaxError) -> Finding:

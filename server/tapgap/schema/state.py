@@ -124,6 +124,7 @@ class Trigger:
     name: str
     function: str
     loc: Loc
+    events: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)
@@ -178,6 +179,7 @@ class Function:
     table_columns: list[tuple[str, TypeUse]]
     setof: bool
     loc: Loc
+    security_definer: bool = False
 
     def signature(self) -> tuple[str, ...]:
         return tuple(a.display() for a in self.args)
@@ -938,6 +940,7 @@ def _create_function(state: SchemaState, op: m.CreateFunction, loc: Loc) -> None
         table_columns,
         bool(ret and (ret.setof or ret.table)),
         loc,
+        op.security_definer,
     )
     overloads = schema.functions.setdefault(op.name.name, [])
     for i, existing in enumerate(overloads):
@@ -952,7 +955,7 @@ def _create_trigger(state: SchemaState, op: m.CreateTrigger, loc: Loc) -> None:
     table = state.member_table(op.table, loc)
     if table is None or (op.name in table.triggers and not op.replace):
         return
-    table.triggers[op.name] = Trigger(op.name, op.function, loc)
+    table.triggers[op.name] = Trigger(op.name, op.function, loc, op.events)
 
 
 def _create_policy(state: SchemaState, op: m.CreatePolicy, loc: Loc) -> None:

@@ -1,0 +1,119 @@
+"""One whole-project analysis: files → schema state and assertions → coverage index → findings.
+
+This is the pipeline ``tapgap check`` runs and the daemon keeps up to date. Each stage is a pure function
+of the one before; this module only wires them together with the project's configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tapgap import config as cfg
+from tapgap.coverage.assertions import SuiteAnalysis, analyse_tests
+from tapgap.coverage.baseline import Baseline
+from tapgap.coverage.index import CoverageIndex, CoverageOptions, build_index, untested_findings
+from tapgap.coverage.requirements import Level
+from tapgap.findings import Finding
+from tapgap.pgtap.reader import TestOptions
+from tapgap.project import detect_layout
+from tapgap.schema.load import load_schema
+from tapgap.schema.state import SchemaState
+from tapgap.sql.split import SplitOptions
+from tapgap.sql.suppress import Suppression, is_suppressed
+
+
+@dataclass
+class ProjectAnalysis:
+    root: Path
+    layout: str  # how the files were found: the config, or what was detected
+    schema_files: list[Path]
+    test_files: list[Path]
+    state: SchemaState
+    suite: SuiteAnalysis
+    index: CoverageIndex
+    findings: list[Finding]
+    statements: int
+    suppressed: int = 0
+    baselined: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def project_files(root: Path, loaded: cfg.LoadedConfig) -> tuple[list[Path], list[Path], str]:
+    """The schema files (in application order) and test files, from the config or the detected layout."""
+    configured = cfg.resolve_files(root, loaded.config)
+    if configured is not None:
+        schema, tests = configured
+        return schema, tests, f"files from {loaded.source}"
+    layout = detect_layout(root)
+    excluded = cfg.excluded_file_predicate(root, loaded.config)
+    schema = [p for p in layout.schema_files if not excluded(p)]
+    tests = [p for p in layout.test_files if not excluded(p)]
+    return schema, tests, f"detected {layout.description}"
+
+
+def analyse_project(
+    root: Path,
+    loaded: cfg.LoadedConfig,
+    *,
+    level: Level | None = None,
+    baseline: Baseline | None = None,
+) -> ProjectAnalysis:
+    config = loaded.config
+    schema_files, test_files, layout = project_files(root, loaded)
+    split = SplitOptions(placeholders=cfg.placeholders(config))
+    search_path = tuple(config.search_path)
+    schema = load_schema(root, schema_files, placeholders=split.placeholders, search_path=search_path)
+    suite = analyse_tests(
+        root,
+        test_files,
+        schema.state,
+        TestOptions(
+            search_path=search_path,
+            custom=cfg.custom_assertions(config),
+            role_helpers=cfg.role_helpers(config),
+            split=split,
+        ),
+    )
+    baseline = baseline or Baseline()
+    index = build_index(
+        schema.state,
+        suite,
+        CoverageOptions(
+            level=level or config.level,
+            overrides={kind: tuple(facets) for kind, facets in config.requirements.items()},
+            excluded=lambda key: cfg.excluded_object(config, key),
+            accepted=baseline.gaps,
+        ),
+    )
+    everything = [*schema.findings, *suite.findings, *untested_findings(index)]
+    suppressions = {**schema.suppressions, **suite.suppressions}
+    kept, suppressed = _unsuppressed(everything, suppressions)
+    findings = [f for f in kept if not baseline.accepts(f)]
+    return ProjectAnalysis(
+        root=root,
+        layout=layout,
+        schema_files=schema_files,
+        test_files=test_files,
+        state=schema.state,
+        suite=suite,
+        index=index,
+        findings=sorted(findings, key=lambda f: (f.file, f.span.start, f.code)),
+        statements=schema.statements + suite.statements,
+        suppressed=suppressed,
+        baselined=len(kept) - len(findings),
+    )
+
+
+def _unsuppressed(
+    findings: Iterable[Finding], suppressions: dict[str, list[Suppression]]
+) -> tuple[list[Finding], int]:
+    kept, dropped = [], 0
+    for finding in findings:
+        marks = suppressions.get(finding.file)
+        if marks and is_suppressed(marks, finding.span.line, finding.code):
+            dropped += 1
+        else:
+            kept.append(finding)
+    return kept, dropped
