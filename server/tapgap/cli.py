@@ -104,7 +104,19 @@ def _check(args: argparse.Namespace) -> int:
             return EXIT_INPUT
     else:
         sys.stdout.buffer.write(report)
+    unreadable = [f for f in analysis.findings if f.code in INPUT_PROBLEMS]
+    if unreadable:
+        print(
+            f"tapgap: {len(unreadable)} file{'s' if len(unreadable) != 1 else ''} could not be read as UTF-8 SQL "
+            f"(first: {unreadable[0].position()}: {unreadable[0].message})",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
     return EXIT_OK if gate.passed else EXIT_GATE
+
+
+# Findings that mean the input itself is broken: the run is an input error, whatever the coverage.
+INPUT_PROBLEMS = frozenset({"unreadable-file", "invalid-encoding"})
 
 
 DEFAULT_BASELINE = ".tapgap/baseline.json"

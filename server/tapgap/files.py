@@ -10,15 +10,19 @@ from tapgap.sql.source import Span
 
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to ``root`` in POSIX form (as reports and keys show it), or as given if outside."""
+    # absolute(), not resolve(): a symbolic link is reported under its own name, not its target's.
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.absolute().relative_to(root.absolute()).as_posix()
     except ValueError:
-        return path.as_posix()
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
 
 
 def unreadable(path: str, exc: OSError) -> Finding:
     return Finding(
-        code="parse-error",
+        code="unreadable-file",
         severity="error",
         file=path,
         span=Span(0, 0, 0, 0, 0, 0),

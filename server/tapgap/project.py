@@ -30,7 +30,8 @@ def _sql_files(folder: Path) -> list[Path]:
     for path in folder.rglob("*"):
         if any(part in SKIP_DIRS for part in path.relative_to(folder).parts):
             continue
-        if path.suffix.lower() in SQL_SUFFIXES and path.is_file():
+        # A broken link is kept: reading it fails with a finding rather than the file vanishing silently.
+        if path.suffix.lower() in SQL_SUFFIXES and (path.is_file() or path.is_symlink()):
             found.append(path)
     return sorted(found, key=lambda p: natural_key(p.relative_to(folder)))
 

@@ -53,4 +53,8 @@ def test_assertions_json_reports_targets_and_findings(
     report = json.loads(capsys.readouterr().out)
     checked = [a for a in report["assertions"] if a["function"] == "has_table"]
     assert checked[0]["targets"][0]["objects"] == [{"kind": "table", "key": "public.users"}]
-    assert sorted(f["code"] for f in report["findings"]) == ["parse-error", "plan-mismatch", "stale-target"]
+    assert sorted(f["code"] for f in report["findings"]) == [
+        "invalid-encoding",
+        "plan-mismatch",
+        "stale-target",
+    ]

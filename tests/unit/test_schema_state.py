@@ -252,7 +252,7 @@ def test_invalid_utf8_is_reported_and_the_file_still_read(tmp_path: Path) -> Non
 
     inv = build_inventory(tmp_path, [path])
     assert keys(inv, "table") == ["public.a", "public.b"]
-    assert [f.code for f in inv.findings] == ["parse-error"]
+    assert [f.code for f in inv.findings] == ["invalid-encoding"]
     assert inv.findings[0].span.line == 1
 
 

@@ -267,5 +267,12 @@ def nearest_names(state: SchemaState, target: Target) -> list[str]:
             candidates.extend(dotted(schema.name, n) for n in schema.functions)
         elif target.kind in ("type", "enum", "domain", "composite"):
             candidates.extend(dotted(schema.name, n) for n in schema.types)
-    wanted = ".".join(p for p in (target.schema, target.parent, target.name) if p)
-    return difflib.get_close_matches(wanted, candidates, n=3, cutoff=0.6)
+    wanted = ".".join(p for p in (target.schema, target.parent, target.name) if p).lower()
+    depth = wanted.count(".") + 1
+    # Compare as much of each candidate as the call names (no schema written: compare without it),
+    # and ignore case: 'Users' for users is the commonest slip.
+    tails: dict[str, list[str]] = {}
+    for candidate in candidates:
+        tails.setdefault(".".join(candidate.split(".")[-depth:]).lower(), []).append(candidate)
+    close = difflib.get_close_matches(wanted, list(tails), n=3, cutoff=0.6)
+    return [c for tail in close for c in tails[tail]][:3]

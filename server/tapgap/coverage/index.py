@@ -173,6 +173,11 @@ def _lookup_functions(
 
 
 def _collect_exercises(state: SchemaState, exercises: Iterable[LocatedExercise], into: _Evidence) -> None:
+    # A fired trigger runs its function: that exercises the function too.
+    trigger_functions: dict[str, list[ObjectRef]] = defaultdict(list)
+    for fn in state.functions():
+        if fn.result() == "trigger":
+            trigger_functions[fn.name].append(("function", _function_key(fn)))
     for exercise in exercises:
         target = exercise.target
         if target.schema in SYSTEM_SCHEMAS:
@@ -188,11 +193,8 @@ def _collect_exercises(state: SchemaState, exercises: Iterable[LocatedExercise],
             overloads = _lookup_functions(state, target.schema, target.name, exercise.search_path)
             matching = [fn for fn in overloads if exercise.args < 0 or len(fn.args) == exercise.args]
             for fn in matching or overloads:
-                kind = "procedure" if fn.procedure else "function"
                 into.add(
-                    (kind, f"{dotted(fn.schema.name, fn.name)}({','.join(fn.signature())})"),
-                    "exercised",
-                    evidence,
+                    ("procedure" if fn.procedure else "function", _function_key(fn)), "exercised", evidence
                 )
             continue
         rel = _lookup_relation(state, target.schema, target.name, exercise.search_path)
@@ -207,6 +209,8 @@ def _collect_exercises(state: SchemaState, exercises: Iterable[LocatedExercise],
         for trigger in rel.triggers.values():
             if command in trigger.events:
                 into.add(("trigger", dotted(rel.schema.name, rel.name, trigger.name)), "fired", evidence)
+                for ref in trigger_functions.get(trigger.function, ()):
+                    into.add(ref, "exercised", evidence)
         if exercise.role is None:
             continue
         into.add(("rls", key), "exercised", evidence)
@@ -293,6 +297,10 @@ def build_index(
         sum(k.covered for k in kinds),
     )
     return CoverageIndex(options.level, objects, kinds, total)
+
+
+def _function_key(fn: Function) -> str:
+    return f"{dotted(fn.schema.name, fn.name)}({','.join(fn.signature())})"
 
 
 def _constraint_indexes(state: SchemaState) -> set[ObjectRef]:

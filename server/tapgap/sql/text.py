@@ -20,7 +20,7 @@ def decode_sql(path: str, data: bytes) -> tuple[str, list[Finding]]:
         offset = len(data[: exc.start].decode("utf-8", errors="replace"))
         index = LineIndex(text)
         finding = Finding(
-            code="parse-error",
+            code="invalid-encoding",
             severity="error",
             file=path,
             span=index.span(offset, offset + 1),
