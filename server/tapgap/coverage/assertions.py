@@ -23,6 +23,7 @@ from tapgap.pgtap.model import Call, LocatedExercise, Plan, TestFileFacts
 from tapgap.pgtap.reader import TestOptions, read_test_file
 from tapgap.pgtap.resolve import INDETERMINATE
 from tapgap.pgtap.targets import Target, roles_for, targets_of
+from tapgap.schema.model import QName
 from tapgap.schema.state import SchemaState
 from tapgap.sql.source import Span
 from tapgap.sql.suppress import Suppression
@@ -135,6 +136,7 @@ def analyse_tests(
     findings: list[Finding] = []
     statements = 0
     defined = _defined_functions(state)
+    project_functions = frozenset(defined)
     for path in test_files:
         name = path.resolve().as_posix()
         facts = project.facts_of(name, path)
@@ -161,6 +163,21 @@ def analyse_tests(
                     continue
                 assertion, call_findings = _assertion(project, call, entry, file_facts, via, fixtures)
                 assertions.append(assertion)
+                if call.function in project_functions:
+                    # The project defines the assertion function itself (pgTAP's own repository, a
+                    # helper library): calling it exercises it.
+                    exercises.append(
+                        LocatedExercise(
+                            file_facts.file,
+                            "call",
+                            QName(call.qualifier, call.function),
+                            len(call.args),
+                            call.span,
+                            call.role,
+                            False,
+                            call.search_path,
+                        )
+                    )
                 findings.extend(call_findings)
                 counted += _tests_emitted(call, entry)
         findings.extend(_plan_findings(facts, plans, counted, uncountable))
@@ -205,6 +222,18 @@ def _with_includes(
         target = _include_path(project.root, path, include.path, include.relative)
         key = target.resolve().as_posix()
         if key in seen:
+            continue
+        if not target.exists():
+            project.problems.append(
+                Finding(
+                    code="unresolved-include",
+                    severity="warning",
+                    file=facts.file,
+                    span=include.span,
+                    message=f"cannot follow \\{'ir' if include.relative else 'i'} {include.path}: no such file "
+                    "(its assertions are not counted)",
+                )
+            )
             continue
         seen.add(key)
         included = project.facts_of(key, target)
