@@ -27,7 +27,11 @@ def main() -> int:
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
     args = parser.parse_args()
     manifest = json.loads((args.corpora / "manifest.json").read_text())
-    print(f"{'corpus':<22}{'objects':>8}" + "".join(f"{'req ' + lv:>14}{'%':>7}" for lv in LEVELS) + "  seconds  findings (normal)")
+    print(
+        f"{'corpus':<22}{'objects':>8}"
+        + "".join(f"{'req ' + lv:>14}{'%':>7}" for lv in LEVELS)
+        + "  seconds  findings (normal)"
+    )
     for corpus, spec in manifest.items():
         root = args.corpora / corpus
         schema = [root / e["path"] for e in spec.get("schema", [])]

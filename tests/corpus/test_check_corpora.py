@@ -14,7 +14,6 @@ pytestmark = [requires_corpora, pytest.mark.corpus]
 CORPUS_NAMES = sorted(manifest()) if (CORPORA / "manifest.json").is_file() else []
 
 
-
 @pytest.mark.parametrize("corpus", CORPUS_NAMES)
 def test_corpus_checks_at_every_level(corpus: str, monkeypatch: pytest.MonkeyPatch) -> None:
     root = CORPORA / corpus
