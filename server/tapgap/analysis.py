@@ -11,17 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tapgap import config as cfg
-from tapgap.coverage.assertions import SuiteAnalysis, analyse_tests
+from tapgap.coverage.assertions import SuiteAnalysis
 from tapgap.coverage.baseline import Baseline
 from tapgap.coverage.index import CoverageIndex, CoverageOptions, build_index, untested_findings
 from tapgap.coverage.requirements import Level
+from tapgap.facts import Stats
 from tapgap.findings import Finding
-from tapgap.pgtap.reader import TestOptions
 from tapgap.project import detect_layout
-from tapgap.schema.load import load_schema
 from tapgap.schema.state import SchemaState
-from tapgap.sql.split import SplitOptions
 from tapgap.sql.suppress import Suppression, is_suppressed
+from tapgap.store import FactStore
 
 
 @dataclass
@@ -59,26 +58,41 @@ def analyse_project(
     *,
     level: Level | None = None,
     baseline: Baseline | None = None,
+    store: FactStore | None = None,
+    stats: Stats | None = None,
 ) -> ProjectAnalysis:
+    """The whole analysis of a project, from scratch (facts may come from the cache)."""
+    from tapgap.workspace import Workspace  # the workspace builds on this module's pieces
+
+    store = store or FactStore.disabled()
+    workspace = Workspace(root, loaded, level=level, baseline=baseline, store=store, stats=stats or Stats())
+    result = workspace.load().analysis()
+    if workspace.stats.parsed:
+        # Something was parsed, so old entries may be dead: keep the cache to what the tree holds now.
+        store.prune_facts(workspace.live_keys())
+    return result
+
+
+def finish_analysis(
+    root: Path,
+    loaded: cfg.LoadedConfig,
+    *,
+    layout: str,
+    schema_files: list[Path],
+    test_files: list[Path],
+    state: SchemaState,
+    suite: SuiteAnalysis,
+    schema_findings: list[Finding],
+    schema_statements: int,
+    schema_suppressions: dict[str, list[Suppression]],
+    level: Level | None,
+    baseline: Baseline | None,
+) -> ProjectAnalysis:
+    """Index, findings, suppression and baseline, from the schema state and the test side."""
     config = loaded.config
-    schema_files, test_files, layout = project_files(root, loaded)
-    split = SplitOptions(placeholders=cfg.placeholders(config))
-    search_path = tuple(config.search_path)
-    schema = load_schema(root, schema_files, placeholders=split.placeholders, search_path=search_path)
-    suite = analyse_tests(
-        root,
-        test_files,
-        schema.state,
-        TestOptions(
-            search_path=search_path,
-            custom=cfg.custom_assertions(config),
-            role_helpers=cfg.role_helpers(config),
-            split=split,
-        ),
-    )
     baseline = baseline or Baseline()
     index = build_index(
-        schema.state,
+        state,
         suite,
         CoverageOptions(
             level=level or config.level,
@@ -87,20 +101,19 @@ def analyse_project(
             accepted=baseline.gaps,
         ),
     )
-    everything = [*schema.findings, *suite.findings, *untested_findings(index)]
-    suppressions = {**schema.suppressions, **suite.suppressions}
-    kept, suppressed = _unsuppressed(everything, suppressions)
+    everything = [*schema_findings, *suite.findings, *untested_findings(index)]
+    kept, suppressed = _unsuppressed(everything, {**schema_suppressions, **suite.suppressions})
     findings = [f for f in kept if not baseline.accepts(f)]
     return ProjectAnalysis(
         root=root,
         layout=layout,
         schema_files=schema_files,
         test_files=test_files,
-        state=schema.state,
+        state=state,
         suite=suite,
         index=index,
-        findings=sorted(findings, key=lambda f: (f.file, f.span.start, f.code)),
-        statements=schema.statements + suite.statements,
+        findings=sorted(findings, key=lambda f: (f.file, f.span.start, f.code, f.message)),
+        statements=schema_statements + suite.statements,
         suppressed=suppressed,
         baselined=len(kept) - len(findings),
     )

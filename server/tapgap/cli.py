@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tapgap import __version__
+
+if TYPE_CHECKING:
+    from tapgap.facts import Stats
+    from tapgap.store import FactStore
 
 EXIT_OK, EXIT_INPUT, EXIT_GATE = 0, 1, 2
 
@@ -62,6 +68,7 @@ def _check(args: argparse.Namespace) -> int:
     from tapgap.config import ConfigError, load_config
     from tapgap.coverage.baseline import BaselineError, load_baseline, write_baseline
     from tapgap.coverage.gate import decide
+    from tapgap.facts import Stats
     from tapgap.report.check import render_check_json, render_check_text
 
     root = Path(args.path)
@@ -76,7 +83,18 @@ def _check(args: argparse.Namespace) -> int:
     except (ConfigError, BaselineError) as exc:
         print(f"tapgap: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    analysis = analyse_project(root, loaded, level=args.level, baseline=baseline)
+    stats = Stats()
+    started = time.perf_counter()
+    store = open_store(root, args, config.fingerprint())
+    stats.timed("cache open", started)
+    try:
+        analysis = analyse_project(
+            root, loaded, level=args.level, baseline=baseline, store=store, stats=stats
+        )
+    finally:
+        store.close()
+    for warning in [*store.warnings, *stats.cache_warnings]:
+        print(f"tapgap: warning: {warning}", file=sys.stderr)
     if not analysis.schema_files and not analysis.test_files:
         print(f"tapgap: {root}: no SQL files found ({analysis.layout})", file=sys.stderr)
         return EXIT_INPUT
@@ -104,6 +122,8 @@ def _check(args: argparse.Namespace) -> int:
             return EXIT_INPUT
     else:
         sys.stdout.buffer.write(report)
+    if args.stats:
+        print_stats(stats, store)
     unreadable = [f for f in analysis.findings if f.code in INPUT_PROBLEMS]
     if unreadable:
         print(
@@ -120,6 +140,36 @@ INPUT_PROBLEMS = frozenset({"unreadable-file", "invalid-encoding"})
 
 
 DEFAULT_BASELINE = ".tapgap/baseline.json"
+DEFAULT_CACHE = ".tapgap/cache"
+
+
+def open_store(root: Path, args: argparse.Namespace, fingerprint: str) -> FactStore:
+    from tapgap.facts import namespace
+    from tapgap.store import FactStore
+
+    if args.no_cache:
+        return FactStore.disabled()
+    path = Path(args.cache_dir) if args.cache_dir else root / DEFAULT_CACHE
+    return FactStore(path, namespace=namespace(fingerprint))
+
+
+def print_stats(stats: Stats, store: FactStore) -> None:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    lines = ["tapgap stats:"]
+    for phase, seconds in stats.phases.items():
+        lines.append(f"  {phase:<14}{seconds * 1000:>9.1f} ms")
+    lines.append(
+        f"  files {stats.files}: {stats.parsed} parsed, {stats.from_cache} from the cache, "
+        f"{stats.read} read" + (f", {stats.workers} worker processes" if stats.workers else "")
+    )
+    lines.append(
+        f"  peak memory {own / 1024:.0f} MB" + (f" (workers {workers / 1024:.0f} MB)" if workers else "")
+    )
+    lines.append(f"  cache {store.size_bytes() / 1e6:.1f} MB")
+    print("\n".join(lines), file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--write-baseline", action="store_true", help="accept every current gap and finding into the baseline"
+    )
+    check.add_argument(
+        "--cache-dir", metavar="DIR", help=f"where per-file facts are cached (default: {DEFAULT_CACHE})"
+    )
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.add_argument(
+        "--stats", action="store_true", help="print timings per phase, cache use and peak memory"
     )
     check.set_defaults(run=_check)
     return parser

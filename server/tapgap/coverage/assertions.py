@@ -19,7 +19,7 @@ from tapgap.files import read_bytes
 from tapgap.findings import Finding
 from tapgap.pgtap import catalog
 from tapgap.pgtap.args import Arg
-from tapgap.pgtap.model import Call, LocatedExercise, Plan, TestFileFacts
+from tapgap.pgtap.model import Call, LocatedExercise, LookAlike, Plan, TestFileFacts
 from tapgap.pgtap.reader import TestOptions, read_test_file
 from tapgap.pgtap.resolve import INDETERMINATE
 from tapgap.pgtap.targets import Target, roles_for, targets_of
@@ -85,29 +85,50 @@ def _condition(state: SchemaState) -> Callable[[str, Arg], bool]:
     return condition
 
 
+TestFactsSource = Callable[[Path], "tuple[TestFileFacts | None, Finding | None]"]
+
+
+def read_test_facts(root: Path, options: TestOptions) -> TestFactsSource:
+    """Facts straight from the files (no cache): the source ``analyse_tests`` uses by default."""
+
+    def source(path: Path) -> tuple[TestFileFacts | None, Finding | None]:
+        rel, data, problem = read_bytes(root, path)
+        return (read_test_file(rel, data, options) if data is not None else None), problem
+
+    return source
+
+
 class _Project:
-    def __init__(self, root: Path, state: SchemaState, options: TestOptions) -> None:
+    def __init__(
+        self, root: Path, state: SchemaState, options: TestOptions, facts_of: TestFactsSource
+    ) -> None:
         self.root = root
         self.state = state
         self.options = options
-        self.facts: dict[str, TestFileFacts | None] = {}
+        self.facts_of = facts_of
         self.condition = _condition(state)
-        self.problems: list[Finding] = []
         self.text_functions = _text_functions(state)
-
-    def facts_of(self, name: str, path: Path) -> TestFileFacts | None:
-        if name not in self.facts:
-            rel, data, problem = read_bytes(self.root, path)
-            self.facts[name] = read_test_file(rel, data, self.options) if data is not None else None
-            if problem is not None:
-                self.problems.append(problem)
-        return self.facts[name]
+        self.project_functions = frozenset(_defined_functions(state))
 
     def entry(self, call: Call) -> catalog.PgtapFunction | None:
         return self.options.custom.lookup(call.qualifier, call.function) or catalog.lookup(call.function)
 
     def binding(self, target: Target, call: Call) -> Binding:
         return bind(self.state, target, call.search_path)
+
+
+class FileSuite(msgspec.Struct):
+    """What one test file (with the files it includes) contributes: the unit the workspace recomputes."""
+
+    file: str
+    assertions: list[Assertion]
+    exercises: list[LocatedExercise]
+    findings: list[Finding]
+    look_alikes: list[tuple[str, LookAlike]]  # (file, call): decided against every file's definitions
+    defined: list[str]
+    statements: int
+    suppressions: dict[str, list[Suppression]]
+    depends_on: list[str]  # resolved paths of the files it includes
 
 
 def _include_path(root: Path, including: Path, include_path: str, relative: bool) -> Path:
@@ -123,6 +144,113 @@ def _include_path(root: Path, including: Path, include_path: str, relative: bool
     return root / candidate
 
 
+def analyse_test_file(project: _Project, path: Path) -> FileSuite:
+    """One test file bound to the schema: its assertions, exercises and findings (includes followed)."""
+    facts, problem = project.facts_of(path)
+    if facts is None:
+        return FileSuite(path.as_posix(), [], [], [problem] if problem else [], [], [], 0, {}, [])
+    findings: list[Finding] = [*facts.findings]
+    chain = list(_with_includes(project, path, facts, {path.resolve().as_posix()}, findings))
+    assertions: list[Assertion] = []
+    exercises: list[LocatedExercise] = []
+    counted, uncountable, plans = 0, False, list[Plan]()
+    fixtures = SchemaState(project.state.default_search_path).replay(
+        (file_facts.file, file_facts.fixtures) for file_facts, _, _ in chain
+    )
+    text_functions = project.text_functions | _text_functions(fixtures)
+    for file_facts, via, _ in chain:
+        uncountable = uncountable or file_facts.uncountable or _calls_test_helpers(text_functions, file_facts)
+        exercises.extend(file_facts.exercises)
+        plans.extend(file_facts.plans)
+        for call in file_facts.calls:
+            entry = project.entry(call)
+            if entry is None:
+                continue
+            assertion, call_findings = _assertion(project, call, entry, file_facts, via, fixtures)
+            assertions.append(assertion)
+            findings.extend(call_findings)
+            counted += _tests_emitted(call, entry)
+            if call.function in project.project_functions:
+                # The project defines the assertion function itself (pgTAP's own repository, a helper
+                # library): calling it exercises it.
+                exercises.append(
+                    LocatedExercise(
+                        file_facts.file,
+                        "call",
+                        QName(call.qualifier, call.function),
+                        len(call.args),
+                        call.span,
+                        call.role,
+                        False,
+                        call.search_path,
+                    )
+                )
+    findings.extend(_plan_findings(facts, plans, counted, uncountable))
+    return FileSuite(
+        file=facts.file,
+        assertions=assertions,
+        exercises=exercises,
+        findings=findings,
+        look_alikes=[(f.file, look) for f, _, _ in chain for look in f.look_alikes],
+        defined=sorted({name for f, _, _ in chain for name in f.defined_functions}),
+        statements=sum(f.statements for f, _, _ in chain),
+        suppressions={f.file: f.suppressions for f, _, _ in chain if f.suppressions},
+        depends_on=_include_targets(project.root, path, chain),
+    )
+
+
+def _include_targets(
+    root: Path, path: Path, chain: Sequence[tuple[TestFileFacts, str | None, str]]
+) -> list[str]:
+    """Every file the chain includes or tries to include (a missing one may appear later)."""
+    targets = []
+    for facts, _, key in chain:
+        including = Path(key) if key else path
+        for include in facts.includes:
+            targets.append(
+                _include_path(root, including, include.path, include.relative).resolve().as_posix()
+            )
+    return targets
+
+
+def merge_suites(suites: Sequence[FileSuite], state: SchemaState, files: int) -> SuiteAnalysis:
+    """The project's test side from its files' parts; look-alikes are judged against every definition."""
+    defined = _defined_functions(state)
+    for suite in suites:
+        defined.update(suite.defined)
+    findings: list[Finding] = []
+    suppressions: dict[str, list[Suppression]] = {}
+    for suite in suites:
+        findings.extend(suite.findings)
+        suppressions.update(suite.suppressions)
+        for file, look_alike in suite.look_alikes:
+            if look_alike.name not in defined:
+                findings.append(
+                    Finding(
+                        code="unknown-assertion",
+                        severity="warning",
+                        file=file,
+                        span=look_alike.span,
+                        message=f"{look_alike.name}() looks like a pgTAP assertion but is no pgTAP function "
+                        "and is not configured as a custom assertion: tapgap cannot tell what it checks",
+                    )
+                )
+    return SuiteAnalysis(
+        [a for s in suites for a in s.assertions],
+        [e for s in suites for e in s.exercises],
+        _dedupe(findings),
+        files,
+        sum(s.statements for s in suites),
+        suppressions,
+    )
+
+
+def project_context(
+    root: Path, state: SchemaState, options: TestOptions, facts_of: TestFactsSource | None = None
+) -> _Project:
+    return _Project(root, state, options, facts_of or read_test_facts(root, options))
+
+
 def analyse_tests(
     root: Path,
     test_files: Sequence[Path],
@@ -130,76 +258,9 @@ def analyse_tests(
     options: TestOptions | None = None,
 ) -> SuiteAnalysis:
     """Every assertion of the project's test files, bound to the schema, with the test-file findings."""
-    project = _Project(root, state, options or TestOptions())
-    assertions: list[Assertion] = []
-    exercises: list[LocatedExercise] = []
-    findings: list[Finding] = []
-    statements = 0
-    defined = _defined_functions(state)
-    project_functions = frozenset(defined)
-    for path in test_files:
-        name = path.resolve().as_posix()
-        facts = project.facts_of(name, path)
-        if facts is None:
-            continue
-        chain = list(_with_includes(project, path, facts, {name}))
-        statements += sum(f.statements for f, _ in chain)
-        for file_facts in (f for f, _ in chain):
-            defined.update(file_facts.defined_functions)
-        counted, uncountable, plans = 0, False, list[Plan]()
-        fixtures = SchemaState(project.state.default_search_path).replay(
-            (file_facts.file, file_facts.fixtures) for file_facts, _ in chain
-        )
-        text_functions = project.text_functions | _text_functions(fixtures)
-        for file_facts, via in chain:
-            uncountable = uncountable or _calls_test_helpers(text_functions, file_facts)
-            findings.extend(file_facts.findings if via is None else [])
-            exercises.extend(file_facts.exercises)
-            uncountable = uncountable or file_facts.uncountable
-            plans.extend(file_facts.plans)
-            for call in file_facts.calls:
-                entry = project.entry(call)
-                if entry is None:
-                    continue
-                assertion, call_findings = _assertion(project, call, entry, file_facts, via, fixtures)
-                assertions.append(assertion)
-                if call.function in project_functions:
-                    # The project defines the assertion function itself (pgTAP's own repository, a
-                    # helper library): calling it exercises it.
-                    exercises.append(
-                        LocatedExercise(
-                            file_facts.file,
-                            "call",
-                            QName(call.qualifier, call.function),
-                            len(call.args),
-                            call.span,
-                            call.role,
-                            False,
-                            call.search_path,
-                        )
-                    )
-                findings.extend(call_findings)
-                counted += _tests_emitted(call, entry)
-        findings.extend(_plan_findings(facts, plans, counted, uncountable))
-        for file_facts, _ in chain:
-            for look_alike in file_facts.look_alikes:
-                if look_alike.name in defined:
-                    continue
-                findings.append(
-                    Finding(
-                        code="unknown-assertion",
-                        severity="warning",
-                        file=file_facts.file,
-                        span=look_alike.span,
-                        message=f"{look_alike.name}() looks like a pgTAP assertion but is no pgTAP function "
-                        "and is not configured as a custom assertion: tapgap cannot tell what it checks",
-                    )
-                )
-    findings.extend(project.problems)
-    suppressions = {
-        f.file: f.suppressions for f in project.facts.values() if f is not None and f.suppressions
-    }
-    return SuiteAnalysis(assertions, exercises, _dedupe(findings), len(test_files), statements, suppressions)
+    project = project_context(root, state, options or TestOptions())
+    suites = [analyse_test_file(project, path) for path in test_files]
+    return merge_suites(suites, state, len(test_files))
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
@@ -214,17 +275,18 @@ def _defined_functions(state: SchemaState) -> set[str]:
 
 
 def _with_includes(
-    project: _Project, path: Path, facts: TestFileFacts, seen: set[str]
-) -> Iterable[tuple[TestFileFacts, str | None]]:
-    """The file's facts, then those of every file it includes (depth first), each once."""
-    yield facts, None
+    project: _Project, path: Path, facts: TestFileFacts, seen: set[str], findings: list[Finding]
+) -> Iterable[tuple[TestFileFacts, str | None, str]]:
+    """The file's facts, then those of every file it includes (depth first), each once, with the
+    including test file and the resolved path."""
+    yield facts, None, path.resolve().as_posix()
     for include in facts.includes:
         target = _include_path(project.root, path, include.path, include.relative)
         key = target.resolve().as_posix()
         if key in seen:
             continue
         if not target.exists():
-            project.problems.append(
+            findings.append(
                 Finding(
                     code="unresolved-include",
                     severity="warning",
@@ -236,11 +298,13 @@ def _with_includes(
             )
             continue
         seen.add(key)
-        included = project.facts_of(key, target)
+        included, problem = project.facts_of(target)
+        if problem is not None:
+            findings.append(problem)
         if included is None:
             continue
-        for inner, _ in _with_includes(project, target, included, seen):
-            yield inner, path.as_posix()
+        for inner, _, inner_key in _with_includes(project, target, included, seen, findings):
+            yield inner, path.as_posix(), inner_key
 
 
 def _calls_test_helpers(text_functions: set[str], facts: TestFileFacts) -> bool:
