@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import msgspec
 
-from tapgap.coverage.binding import Binding, bind, nearest_names
+from tapgap.coverage.binding import Binding, NameHints, bind
 from tapgap.files import read_bytes
 from tapgap.findings import Finding
 from tapgap.pgtap import catalog
@@ -109,6 +109,7 @@ class _Project:
         self.condition = _condition(state)
         self.text_functions = _text_functions(state)
         self.project_functions = frozenset(_defined_functions(state))
+        self.hints = NameHints(state)
 
     def entry(self, call: Call) -> catalog.PgtapFunction | None:
         return self.options.custom.lookup(call.qualifier, call.function) or catalog.lookup(call.function)
@@ -439,7 +440,7 @@ def _stale(
             continue
         if not project.binding(target, call).in_project or _extension_schema(project.state, target, call):
             continue
-        hint = nearest_names(project.state, target)
+        hint = project.hints.nearest(target)
         suggestion = f"; did you mean {' or '.join(hint)}?" if hint else ""
         findings.append(
             Finding(
