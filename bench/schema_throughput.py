@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pgparse
 
-from tapgap.schema.reader import SchemaFileFacts, read_schema_file
+from tapgap.schema.model import SchemaFileFacts
+from tapgap.schema.reader import read_schema_file
 from tapgap.schema.state import SchemaState
 from tapgap.sql.split import split_sql
 

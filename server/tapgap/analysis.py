@@ -17,7 +17,7 @@ from tapgap.coverage.index import CoverageIndex, CoverageOptions, build_index, u
 from tapgap.coverage.requirements import Level
 from tapgap.facts import Stats
 from tapgap.findings import Finding
-from tapgap.project import detect_layout
+from tapgap.listing import project_files as project_files  # re-exported
 from tapgap.schema.state import SchemaState
 from tapgap.sql.suppress import Suppression, is_suppressed
 from tapgap.store import FactStore
@@ -36,20 +36,7 @@ class ProjectAnalysis:
     statements: int
     suppressed: int = 0
     baselined: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-def project_files(root: Path, loaded: cfg.LoadedConfig) -> tuple[list[Path], list[Path], str]:
-    """The schema files (in application order) and test files, from the config or the detected layout."""
-    configured = cfg.resolve_files(root, loaded.config)
-    if configured is not None:
-        schema, tests = configured
-        return schema, tests, f"files from {loaded.source}"
-    layout = detect_layout(root)
-    excluded = cfg.excluded_file_predicate(root, loaded.config)
-    schema = [p for p in layout.schema_files if not excluded(p)]
-    tests = [p for p in layout.test_files if not excluded(p)]
-    return schema, tests, f"detected {layout.description}"
+    included_files: list[Path] = field(default_factory=list)  # read through \i or \ir, not listed
 
 
 def analyse_project(

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from tapgap import __version__
 
 if TYPE_CHECKING:
+    from tapgap.config import Config, LoadedConfig
+    from tapgap.coverage.baseline import Baseline
     from tapgap.facts import Stats
     from tapgap.store import FactStore
 
@@ -64,12 +66,10 @@ def _assertions(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from tapgap.analysis import analyse_project
+    from tapgap import results
     from tapgap.config import ConfigError, load_config
-    from tapgap.coverage.baseline import BaselineError, load_baseline, write_baseline
-    from tapgap.coverage.gate import decide
+    from tapgap.coverage.baseline import BaselineError, load_baseline
     from tapgap.facts import Stats
-    from tapgap.report.check import render_check_json, render_check_text
 
     root = Path(args.path)
     if not root.is_dir():
@@ -88,20 +88,79 @@ def _check(args: argparse.Namespace) -> int:
     store = open_store(root, args, config.fingerprint())
     stats.timed("cache open", started)
     try:
-        analysis = analyse_project(
-            root, loaded, level=args.level, baseline=baseline, store=store, stats=stats
-        )
+        inputs = _result_inputs(root, args, config, baseline_path)
+        files = _listed_files(root, loaded, stats)
+        if not args.write_baseline:
+            started = time.perf_counter()
+            cached = results.lookup(inputs, root, files, store)
+            stats.timed("result cache", started)
+            if cached is not None:
+                stats.from_cache = stats.files = len(files) + len(cached.extra_files)
+                return _emit(args, cached.report, cached.messages, cached.exit_code, stats, store)
+        report, messages, code, extra = _full_check(root, loaded, args, baseline, baseline_path, store, stats)
+        if report and not args.write_baseline:
+            included = [relative_name(root, p) for p in extra]
+            results.save(inputs, root, files, store, results.CachedResult(report, code, messages, included))
+        return _emit(args, report, messages, code, stats, store)
     finally:
+        for warning in [*store.warnings, *stats.cache_warnings]:
+            print(f"tapgap: warning: {warning}", file=sys.stderr)
         store.close()
-    for warning in [*store.warnings, *stats.cache_warnings]:
-        print(f"tapgap: warning: {warning}", file=sys.stderr)
+
+
+def relative_name(root: Path, path: Path) -> str:
+    from tapgap.files import relative
+
+    return relative(root, path)
+
+
+def _result_inputs(root: Path, args: argparse.Namespace, config: Config, baseline_path: Path) -> bytes:
+    """Everything besides the files that decides a check's answer."""
+    import msgspec
+
+    from tapgap.facts import code_digest
+
+    try:
+        baseline = baseline_path.read_bytes()
+    except OSError:
+        baseline = b""
+    options = [str(root.absolute()), args.level, args.fail_under, args.format, str(baseline_path)]
+    return b"\0".join(
+        [code_digest().encode(), msgspec.json.encode(config), msgspec.json.encode(options), baseline]
+    )
+
+
+def _listed_files(root: Path, loaded: LoadedConfig, stats: Stats) -> list[Path]:
+    from tapgap.listing import project_files
+
+    started = time.perf_counter()
+    schema, tests, _ = project_files(root, loaded)
+    stats.timed("discover", started)
+    return [*schema, *tests]
+
+
+def _full_check(
+    root: Path,
+    loaded: LoadedConfig,
+    args: argparse.Namespace,
+    baseline: Baseline | None,
+    baseline_path: Path,
+    store: FactStore,
+    stats: Stats,
+) -> tuple[bytes, list[str], int, list[Path]]:
+    """(report, messages for stderr, exit code, included files) of a full analysis."""
+    from tapgap.analysis import analyse_project
+    from tapgap.coverage.baseline import write_baseline
+    from tapgap.coverage.gate import decide
+    from tapgap.report.check import render_check_json, render_check_text
+
+    analysis = analyse_project(root, loaded, level=args.level, baseline=baseline, store=store, stats=stats)
     if not analysis.schema_files and not analysis.test_files:
-        print(f"tapgap: {root}: no SQL files found ({analysis.layout})", file=sys.stderr)
-        return EXIT_INPUT
+        return b"", [f"tapgap: {root}: no SQL files found ({analysis.layout})"], EXIT_INPUT, []
     if args.write_baseline:
         count = write_baseline(baseline_path, analysis.index, analysis.findings)
-        print(f"tapgap: wrote {count} accepted gaps and findings to {baseline_path}", file=sys.stderr)
-        return EXIT_OK
+        return b"", [f"tapgap: wrote {count} accepted gaps and findings to {baseline_path}"], EXIT_OK, []
+    config = loaded.config
     gate = decide(
         analysis.index.total,
         analysis.index.kinds,
@@ -109,30 +168,39 @@ def _check(args: argparse.Namespace) -> int:
         fail_under=args.fail_under if args.fail_under is not None else config.fail_under,
         fail_under_kind=config.fail_under_kind,
     )
-    report = (
-        render_check_json(analysis, gate) + b"\n"
-        if args.format == "json"
-        else render_check_text(analysis, gate).encode()
-    )
-    if args.output:
-        try:
-            Path(args.output).write_bytes(report)
-        except OSError as exc:
-            print(f"tapgap: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_INPUT
+    if args.format == "json":
+        report = render_check_json(analysis, gate) + b"\n"
     else:
-        sys.stdout.buffer.write(report)
-    if args.stats:
-        print_stats(stats, store)
+        report = render_check_text(analysis, gate).encode()
+    messages = []
+    code = EXIT_OK if gate.passed else EXIT_GATE
     unreadable = [f for f in analysis.findings if f.code in INPUT_PROBLEMS]
     if unreadable:
-        print(
+        messages.append(
             f"tapgap: {len(unreadable)} file{'s' if len(unreadable) != 1 else ''} could not be read as UTF-8 SQL "
-            f"(first: {unreadable[0].position()}: {unreadable[0].message})",
-            file=sys.stderr,
+            f"(first: {unreadable[0].position()}: {unreadable[0].message})"
         )
-        return EXIT_INPUT
-    return EXIT_OK if gate.passed else EXIT_GATE
+        code = EXIT_INPUT
+    return report, messages, code, analysis.included_files
+
+
+def _emit(
+    args: argparse.Namespace, report: bytes, messages: list[str], code: int, stats: Stats, store: FactStore
+) -> int:
+    if report:
+        if args.output:
+            try:
+                Path(args.output).write_bytes(report)
+            except OSError as exc:
+                print(f"tapgap: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+                return EXIT_INPUT
+        else:
+            sys.stdout.buffer.write(report)
+    for message in messages:
+        print(message, file=sys.stderr)
+    if args.stats:
+        print_stats(stats, store)
+    return code
 
 
 # Findings that mean the input itself is broken: the run is an input error, whatever the coverage.

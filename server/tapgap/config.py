@@ -32,10 +32,10 @@ from tapgap.pgtap.custom import (
     CustomAssertions,
     build_custom_assertions,
 )
-from tapgap.pgtap.exercise import DEFAULT_ROLE_HELPERS
+from tapgap.pgtap.roles import DEFAULT_ROLE_HELPERS
 from tapgap.project import SKIP_DIRS as SKIP_DIRS  # the folders layout detection skips, skipped alike here
 from tapgap.project import SQL_SUFFIXES, Layout, detect_layout, natural_key
-from tapgap.sql.split import DEFAULT_PLACEHOLDERS
+from tapgap.sql.options import DEFAULT_PLACEHOLDERS
 
 __all__ = [
     "CONFIG_FILE",

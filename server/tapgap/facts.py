@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
@@ -26,10 +26,12 @@ from tapgap import __version__
 from tapgap.files import relative, unreadable
 from tapgap.findings import Finding
 from tapgap.pgtap.model import TestFileFacts
-from tapgap.pgtap.reader import TestOptions, read_test_file
-from tapgap.schema.reader import SchemaFileFacts, read_schema_file
-from tapgap.sql.split import SplitOptions
+from tapgap.schema.model import SchemaFileFacts
 from tapgap.store import FactStore, StatEntry
+
+if TYPE_CHECKING:
+    from tapgap.pgtap.reader import TestOptions
+    from tapgap.sql.options import SplitOptions
 
 FileKind = Literal["schema", "test"]
 Facts = SchemaFileFacts | TestFileFacts
@@ -61,7 +63,7 @@ def code_digest() -> str:
 
 
 def namespace(fingerprint: str) -> bytes:
-    return f"tapgap {__version__} ({code_digest()}) config {fingerprint}".encode()
+    return f"{__version__} (code {code_digest()}, config {fingerprint})".encode()
 
 
 def content_digest(name: str, data: bytes) -> bytes:
@@ -108,6 +110,10 @@ class Parsers:
 
 
 def parse(kind: FileKind, name: str, data: bytes, parsers: Parsers) -> Facts:
+    # Imported here: a warm run that parses nothing never loads the splitter, the grammar or the readers.
+    from tapgap.pgtap.reader import read_test_file
+    from tapgap.schema.reader import read_schema_file
+
     if kind == "schema":
         return read_schema_file(name, data, parsers.split)
     return read_test_file(name, data, parsers.tests)

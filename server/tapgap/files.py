@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tapgap.findings import Finding
@@ -10,6 +11,10 @@ from tapgap.sql.source import Span
 
 def relative(root: Path, path: Path) -> str:
     """``path`` relative to ``root`` in POSIX form (as reports and keys show it), or as given if outside."""
+    # Fast path: paths listed under the root start with its text (thousands of these per run).
+    prefix, text = str(root), str(path)
+    if prefix not in ("", ".") and text.startswith(prefix) and text[len(prefix) : len(prefix) + 1] == os.sep:
+        return text[len(prefix) + 1 :].replace(os.sep, "/")
     # absolute(), not resolve(): a symbolic link is reported under its own name, not its target's.
     try:
         return path.absolute().relative_to(root.absolute()).as_posix()

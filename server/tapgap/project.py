@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,18 +23,32 @@ class Layout(msgspec.Struct, frozen=True):
 
 def natural_key(path: Path) -> list[object]:
     """Sort ``2_x.sql`` before ``10_x.sql``: numbers compare as numbers, the rest as text."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.as_posix())]
+    return natural_text_key(path.as_posix())
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_text_key(text: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in _DIGITS.split(text)]
 
 
 def _sql_files(folder: Path) -> list[Path]:
-    found = []
-    for path in folder.rglob("*"):
-        if any(part in SKIP_DIRS for part in path.relative_to(folder).parts):
-            continue
-        # A broken link is kept: reading it fails with a finding rather than the file vanishing silently.
-        if path.suffix.lower() in SQL_SUFFIXES and (path.is_file() or path.is_symlink()):
-            found.append(path)
-    return sorted(found, key=lambda p: natural_key(p.relative_to(folder)))
+    found: list[tuple[list[object], str]] = []
+    base = str(folder)
+    for directory, subdirs, names in os.walk(base, followlinks=False):
+        subdirs[:] = [d for d in subdirs if d not in SKIP_DIRS]
+        rel_dir = directory[len(base) + 1 :]
+        for name in names:
+            if os.path.splitext(name)[1].lower() not in SQL_SUFFIXES:
+                continue
+            path = os.path.join(directory, name)
+            # A broken link is kept: reading it fails with a finding rather than the file vanishing silently.
+            if os.path.isfile(path) or os.path.islink(path):
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                found.append((natural_text_key(rel), path))
+    found.sort(key=lambda pair: pair[0])
+    return [Path(path) for _, path in found]
 
 
 def _is_test(path: Path, root: Path) -> bool:

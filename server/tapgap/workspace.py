@@ -20,16 +20,17 @@ from pathlib import Path
 from typing import Literal
 
 from tapgap import config as cfg
-from tapgap.analysis import ProjectAnalysis, finish_analysis, project_files
+from tapgap.analysis import ProjectAnalysis, finish_analysis
 from tapgap.coverage.assertions import FileSuite, analyse_test_file, merge_suites, project_context
 from tapgap.coverage.baseline import Baseline
 from tapgap.coverage.index import KindSummary
 from tapgap.coverage.requirements import Level
 from tapgap.facts import Entry, FactsLoader, FileKind, Parsers, Stats, content_digest
 from tapgap.findings import Finding
+from tapgap.listing import project_files
 from tapgap.pgtap.model import TestFileFacts
 from tapgap.pgtap.reader import TestOptions
-from tapgap.schema.reader import SchemaFileFacts
+from tapgap.schema.model import SchemaFileFacts
 from tapgap.schema.state import SchemaState
 from tapgap.sql.split import SplitOptions
 from tapgap.store import FactStore
@@ -179,6 +180,7 @@ class Workspace:
             level=self.level,
             baseline=self.baseline,
         )
+        self.current.included_files = sorted(self.extra)
         self.stats.timed("index", started)
 
     # -- events --------------------------------------------------------------------------------------------

@@ -18,8 +18,7 @@ from tapgap.coverage.binding import Binding, NameHints, bind
 from tapgap.files import read_bytes
 from tapgap.findings import Finding
 from tapgap.pgtap import catalog
-from tapgap.pgtap.args import Arg
-from tapgap.pgtap.model import Call, LocatedExercise, LookAlike, Plan, TestFileFacts
+from tapgap.pgtap.model import Arg, Call, LocatedExercise, LookAlike, Plan, TestFileFacts
 from tapgap.pgtap.reader import TestOptions, read_test_file
 from tapgap.pgtap.resolve import INDETERMINATE
 from tapgap.pgtap.targets import Target, roles_for, targets_of

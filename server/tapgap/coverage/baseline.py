@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from tapgap.coverage.index import CoverageIndex
 from tapgap.findings import Finding
+
+if TYPE_CHECKING:  # the index pulls in the whole analysis; a warm run only loads the baseline
+    from tapgap.coverage.index import CoverageIndex
 
 BASELINE_VERSION = 1
 

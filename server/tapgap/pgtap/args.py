@@ -10,28 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import msgspec
-
+from tapgap.pgtap.model import EXPR, UNKNOWN, Arg, ArgValue
 from tapgap.sql import pgtree
 from tapgap.sql.names import dotted
 from tapgap.sql.pgtree import Node, body, kind, strings
 from tapgap.sql.types import format_type
-
-UNKNOWN = "unknown"
-EXPR = "expr"  # a value whose type tapgap cannot know without running it
-
-ArgValue = str | tuple[str | None, ...] | None
-
-
-class Arg(msgspec.Struct, frozen=True, array_like=True):
-    """One argument: ``type`` for resolution, ``value`` when constant (a string, or a tuple for arrays)."""
-
-    type: str
-    value: ArgValue = None
-    dynamic: bool = False
-    # A plain string literal (no cast): the arguments a ``::name`` cast would change the reading of.
-    literal: bool = False
-    location: int = -1
 
 
 class _TypeSpeller:

@@ -44,7 +44,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import msgspec
@@ -122,16 +121,7 @@ does); give a :class:`RoleChange` for anything else."""
 UNKNOWN_ROLE: Final = "?"
 """The role of a :class:`RoleChange` whose value is computed (not a constant)."""
 
-# Helpers of supabase-test-helpers (usebasejump/supabase-test-helpers, versions 0.0.1 to 0.0.6 alike), read
-# from its source: each one sets the role with set_config('role', ..., true), i.e. locally, and sets
-# request.jwt.claims to claims without a role (authenticate_as) or to NULL (the other two).
-DEFAULT_ROLE_HELPERS: Final[Mapping[str, str | None]] = MappingProxyType(
-    {
-        "tests.authenticate_as": "authenticated",
-        "tests.authenticate_as_service_role": "service_role",
-        "tests.clear_authentication": "anon",
-    }
-)
+from tapgap.pgtap.roles import DEFAULT_ROLE_HELPERS  # noqa: E402  (re-exported)
 
 
 class Prepared(msgspec.Struct, frozen=True):

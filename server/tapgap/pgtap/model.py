@@ -11,10 +11,26 @@ from typing import Literal
 import msgspec
 
 from tapgap.findings import Finding
-from tapgap.pgtap.args import Arg
 from tapgap.schema.model import Located, QName
 from tapgap.sql.source import Span
 from tapgap.sql.suppress import Suppression
+
+UNKNOWN = "unknown"
+EXPR = "expr"  # a value whose type tapgap cannot know without running it
+
+ArgValue = str | tuple[str | None, ...] | None
+
+
+class Arg(msgspec.Struct, frozen=True, array_like=True):
+    """One argument: ``type`` for resolution, ``value`` when constant (a string, or a tuple for arrays)."""
+
+    type: str
+    value: ArgValue = None
+    dynamic: bool = False
+    # A plain string literal (no cast): the arguments a ``::name`` cast would change the reading of.
+    literal: bool = False
+    location: int = -1
+
 
 CallContext = Literal["top", "do", "function"]
 

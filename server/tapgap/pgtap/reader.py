@@ -17,7 +17,7 @@ import msgspec
 
 from tapgap.findings import Finding
 from tapgap.pgtap import catalog
-from tapgap.pgtap.args import EXPR, Arg, evaluate
+from tapgap.pgtap.args import evaluate
 from tapgap.pgtap.custom import CustomAssertions, default_custom_assertions
 from tapgap.pgtap.exercise import (
     DEFAULT_ROLE_HELPERS,
@@ -32,6 +32,8 @@ from tapgap.pgtap.exercise import (
     statement_exercises,
 )
 from tapgap.pgtap.model import (
+    EXPR,
+    Arg,
     Call,
     CallContext,
     Include,

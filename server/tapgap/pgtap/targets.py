@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 
-from tapgap.pgtap.args import Arg, cast_type
+from tapgap.pgtap.args import cast_type
 from tapgap.pgtap.catalog import Overload, PgtapFunction
-from tapgap.pgtap.model import Call
+from tapgap.pgtap.model import Arg, Call
 from tapgap.sql import pgtree
 
 # The role that names the checked object itself, for each kind (when it differs from the kind).

@@ -12,7 +12,9 @@ from typing import Literal
 
 import msgspec
 
+from tapgap.findings import Finding
 from tapgap.sql.source import Span
+from tapgap.sql.suppress import Suppression
 
 
 class QName(msgspec.Struct, frozen=True, array_like=True):
@@ -268,3 +270,10 @@ class Located(msgspec.Struct, frozen=True, array_like=True):
 
     op: Operation
     span: Span
+
+
+class SchemaFileFacts(msgspec.Struct, frozen=True):
+    operations: list[Located]
+    findings: list[Finding]
+    statements: int
+    suppressions: list[Suppression]

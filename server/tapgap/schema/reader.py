@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import msgspec
-
 from tapgap.findings import Finding
 from tapgap.schema.facts import statement_operations
-from tapgap.schema.model import Located
+from tapgap.schema.model import Located, SchemaFileFacts
 from tapgap.sql import pgtree
 from tapgap.sql.source import LineIndex, Piece
 from tapgap.sql.split import SplitOptions, split_sql
-from tapgap.sql.suppress import Suppression, find_suppressions
+from tapgap.sql.suppress import find_suppressions
 from tapgap.sql.text import decode_sql
-
-
-class SchemaFileFacts(msgspec.Struct, frozen=True):
-    operations: list[Located]
-    findings: list[Finding]
-    statements: int
-    suppressions: list[Suppression]
 
 
 def read_schema_file(path: str, data: bytes, options: SplitOptions | None = None) -> SchemaFileFacts:
