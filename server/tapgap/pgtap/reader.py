@@ -61,6 +61,9 @@ _LOOK_ALIKE = re.compile(
     r"|^\w+_(is|isnt|are|ok|exists|enabled)$"
 )
 
+# Statements that change the role without calling a function.
+_ROLE_STATEMENTS = frozenset({"VariableSetStmt", "DiscardStmt", "CallStmt"})
+
 # Assertions that run their SQL in a block rolled back when it throws: its role changes do not last.
 _ROLLED_BACK = {"throws_ok", "throws_like", "throws_ilike", "throws_matching", "throws_imatching"}
 
@@ -105,6 +108,10 @@ class _Walker:
         self.role: str | None = None
         self.session_role: str | None = None
         self.prepared: dict[str, Prepared] = {}
+        self._called: set[str] = set()
+        self._role_functions = frozenset(
+            {"set_config", *(name.rpartition(".")[2] for name in options.role_helpers)}
+        )
         self.fixtures: list[schema_model.Located] = []
 
     # -- entry ---------------------------------------------------------------------------------------------
@@ -215,9 +222,13 @@ class _Walker:
         executed = executed_statement(node)
         if executed is not None:
             self._execute(executed, to_file(text_offset))
-        change = role_change(node, self.options.role_helpers)
-        if change is not None:
-            self._change_role(change)
+        # Only statements that could change the role are read for it: a SET, or a call of set_config or of a
+        # role helper (the walk above noted every function called).
+        if k in _ROLE_STATEMENTS or not self._called.isdisjoint(self._role_functions):
+            change = role_change(node, self.options.role_helpers)
+            if change is not None:
+                self._change_role(change)
+        self._called.clear()
 
     def _change_role(self, change: RoleChange) -> None:
         self.role = change.role if change.role is not None else self.session_role
@@ -294,6 +305,7 @@ class _Walker:
         if call is not None:
             names = strings(call.get("funcname"))
             qualifier, name = (names[-2] if len(names) >= 2 else None), (names[-1] if names else "")
+            self._called.add(name)
             entry = self._entry(qualifier, name)
             if entry is not None:
                 self._record(entry, call, qualifier, to_file, context, id(call) in countable_ids, nested_in)
