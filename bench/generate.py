@@ -41,7 +41,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 SCALES: dict[str, tuple[int, int]] = {
     "XS": (100, 50),
@@ -271,27 +273,80 @@ class Namespace:
 # -- vocabulary ----------------------------------------------------------------------------------------
 
 THEMES: dict[str, list[tuple[str, str]]] = {
-    "billing": [("customers", "customer"), ("invoices", "invoice"), ("invoice_lines", "invoice_line"),
-                ("payments", "payment"), ("refunds", "refund"), ("tax_rates", "tax_rate")],
-    "crm": [("companies", "company"), ("contacts", "contact"), ("deals", "deal"), ("activities", "activity"),
-            ("pipelines", "pipeline")],
-    "projects": [("teams", "team"), ("projects", "project"), ("tasks", "task"), ("task_comments", "comment"),
-                 ("labels", "label"), ("milestones", "milestone")],
-    "shop": [("stores", "store"), ("products", "product"), ("orders", "order"), ("order_items", "order_item"),
-             ("reviews", "review"), ("coupons", "coupon")],
-    "content": [("sites", "site"), ("posts", "post"), ("pages", "page"), ("media_assets", "asset"),
-                ("categories", "category")],
-    "support": [("inboxes", "inbox"), ("tickets", "ticket"), ("replies", "reply"), ("macros", "macro"),
-                ("sla_policies", "sla_policy")],
-    "events": [("venues", "venue"), ("events", "event"), ("sessions", "session"),
-               ("registrations", "registration"), ("speakers", "speaker")],
-    "hr": [("departments", "department"), ("employees", "employee"), ("leave_requests", "leave_request"),
-           ("appraisals", "appraisal"), ("positions", "job_position")],
-    "iot": [("fleets", "fleet"), ("devices", "device"), ("readings", "reading"), ("alerts", "alert"),
-            ("firmware_releases", "firmware_release")],
-    "learning": [("courses", "course"), ("lessons", "lesson"), ("enrollments", "enrollment"),
-                 ("quizzes", "quiz"), ("submissions", "submission")],
-}  # fmt: skip
+    "billing": [
+        ("customers", "customer"),
+        ("invoices", "invoice"),
+        ("invoice_lines", "invoice_line"),
+        ("payments", "payment"),
+        ("refunds", "refund"),
+        ("tax_rates", "tax_rate"),
+    ],
+    "crm": [
+        ("companies", "company"),
+        ("contacts", "contact"),
+        ("deals", "deal"),
+        ("activities", "activity"),
+        ("pipelines", "pipeline"),
+    ],
+    "projects": [
+        ("teams", "team"),
+        ("projects", "project"),
+        ("tasks", "task"),
+        ("task_comments", "comment"),
+        ("labels", "label"),
+        ("milestones", "milestone"),
+    ],
+    "shop": [
+        ("stores", "store"),
+        ("products", "product"),
+        ("orders", "order"),
+        ("order_items", "order_item"),
+        ("reviews", "review"),
+        ("coupons", "coupon"),
+    ],
+    "content": [
+        ("sites", "site"),
+        ("posts", "post"),
+        ("pages", "page"),
+        ("media_assets", "asset"),
+        ("categories", "category"),
+    ],
+    "support": [
+        ("inboxes", "inbox"),
+        ("tickets", "ticket"),
+        ("replies", "reply"),
+        ("macros", "macro"),
+        ("sla_policies", "sla_policy"),
+    ],
+    "events": [
+        ("venues", "venue"),
+        ("events", "event"),
+        ("sessions", "session"),
+        ("registrations", "registration"),
+        ("speakers", "speaker"),
+    ],
+    "hr": [
+        ("departments", "department"),
+        ("employees", "employee"),
+        ("leave_requests", "leave_request"),
+        ("appraisals", "appraisal"),
+        ("positions", "job_position"),
+    ],
+    "iot": [
+        ("fleets", "fleet"),
+        ("devices", "device"),
+        ("readings", "reading"),
+        ("alerts", "alert"),
+        ("firmware_releases", "firmware_release"),
+    ],
+    "learning": [
+        ("courses", "course"),
+        ("lessons", "lesson"),
+        ("enrollments", "enrollment"),
+        ("quizzes", "quiz"),
+        ("submissions", "submission"),
+    ],
+}
 STAGING = ["import_batches", "sync_jobs", "export_runs", "legacy_rows", "audit_events"]
 STATUS_LABELS = [
     ["draft", "active", "archived"],
@@ -322,7 +377,7 @@ COLUMNS: list[tuple[str, str, str, str, str]] = [
     ("starts_at", "timestamptz", "timestamp with time zone", "ts", "'2024-05-01 09:00+00'"),
     ("ends_at", "timestamptz", "timestamp with time zone", "ts", "'2024-05-01 17:00+00'"),
     ("tags", "text[]", "text[]", "array", "'{alpha,beta}'"),
-    ("metadata", "jsonb", "jsonb", "json", "'{\"source\": \"test\"}'"),
+    ("metadata", "jsonb", "jsonb", "json", '\'{"source": "test"}\''),
     ("settings", "jsonb", "jsonb", "json", "'{}'"),
     ("email", "extensions.citext", "extensions.citext", "email", "'someone@example.com'"),
     ("external_id", "uuid", "uuid", "uuid", "'6f9619ff-8b86-d011-b42d-00c04fc964ff'"),
@@ -480,8 +535,16 @@ class Domain:
     def _id_col(self, table_name: str) -> Col:
         r = self.rng.random()
         if r < 0.45:
-            return Col("id", "bigint generated always as identity", "bigint", "id", True, None, True,
-                       sample="default")  # fmt: skip
+            return Col(
+                "id",
+                "bigint generated always as identity",
+                "bigint",
+                "id",
+                True,
+                None,
+                True,
+                sample="default",
+            )
         if r < 0.75:
             return Col("id", "uuid", "uuid", "uuid_id", True, "gen_random_uuid()", True, sample="default")
         return Col("id", "bigserial", "bigint", "id", True, None, True, sample="default")
@@ -514,7 +577,9 @@ class Domain:
         lines: list[str] = []
         # column definitions, with inline constraints; table constraints after
         table_cons: list[str] = []
-        pending_checks: list[tuple[str | None, str | None, list[Col], str | None]] = []  # name, column, cols, bad
+        pending_checks: list[
+            tuple[str | None, str | None, list[Col], str | None]
+        ] = []  # name, column, cols, bad
         pk_inline = rng.random() < 0.8
         id_def = f"id {id_col.ddl}"
         if id_col.default:
@@ -526,16 +591,25 @@ class Domain:
             ns.rels.add(ns.choose(t.name, "id", "seq", relation=True, constraint=False))
         fks: list[tuple[Col, Table, str | None, bool]] = []  # (col, target, explicit name, inline)
         if parent is not None:
-            ref = Col(f"{parent.singular}_id", parent.id.fmt, parent.id.fmt, "fk", True, fk=parent,
-                      pinned=True, sample="null")  # fmt: skip
+            ref = Col(
+                f"{parent.singular}_id",
+                parent.id.fmt,
+                parent.id.fmt,
+                "fk",
+                True,
+                fk=parent,
+                pinned=True,
+                sample="null",
+            )
             t.cols.append(ref)
             parent.referenced = True
             inline = rng.random() < 0.6
             fk_name = None if inline or rng.random() < 0.3 else f"{t.name}_{parent.singular}_fk"
             fks.append((ref, parent, fk_name, inline))
         if anchor or rng.random() < 0.5:
-            owner = Col("owner_id", "uuid", "uuid", "owner", True, "auth.uid()", pinned=True,
-                        sample=lit(FIXED_UUID))  # fmt: skip
+            owner = Col(
+                "owner_id", "uuid", "uuid", "owner", True, "auth.uid()", pinned=True, sample=lit(FIXED_UUID)
+            )
             t.cols.append(owner)
         if not anchor and self.p.anchors and rng.random() < 0.3:
             other = self.p.anchors[-1 - rng.randrange(min(len(self.p.anchors), 40))]
@@ -548,8 +622,16 @@ class Domain:
         status_enum = self.enums[0] if self.enums and rng.random() < 0.6 else None
         if status_enum is not None:
             t.cols.append(
-                Col("status", status_enum.qname, status_enum.fmt, "enum", True, lit(status_enum.labels[0]),
-                    pinned=True, sample=lit(status_enum.labels[0]))  # fmt: skip
+                Col(
+                    "status",
+                    status_enum.qname,
+                    status_enum.fmt,
+                    "enum",
+                    True,
+                    lit(status_enum.labels[0]),
+                    pinned=True,
+                    sample=lit(status_enum.labels[0]),
+                )
             )
         dtype = self.dtypes[0] if self.dtypes and rng.random() < 0.5 else None
         if dtype is not None:
@@ -560,11 +642,31 @@ class Domain:
         n_cols = rng.randint(5, 12)
         extra = max(1, n_cols - len(t.cols) - 2)
         t.cols.extend(self._pick_columns(extra, {c.name for c in t.cols}))
-        t.cols.append(Col("created_at", "timestamptz", "timestamp with time zone", "ts", True, "now()",
-                          pinned=True, sample="now()"))  # fmt: skip
+        t.cols.append(
+            Col(
+                "created_at",
+                "timestamptz",
+                "timestamp with time zone",
+                "ts",
+                True,
+                "now()",
+                pinned=True,
+                sample="now()",
+            )
+        )
         if rng.random() < 0.7:
-            t.cols.append(Col("updated_at", "timestamptz", "timestamp with time zone", "ts", True, "now()",
-                              pinned=True, sample="now()"))  # fmt: skip
+            t.cols.append(
+                Col(
+                    "updated_at",
+                    "timestamptz",
+                    "timestamp with time zone",
+                    "ts",
+                    True,
+                    "now()",
+                    pinned=True,
+                    sample="now()",
+                )
+            )
         inline_fk = {id(c): (target, name) for c, target, name, inline in fks if inline}
         uniques: list[tuple[str | None, list[Col]]] = []
         for col in t.cols[1:]:
@@ -589,7 +691,9 @@ class Domain:
             elif col.kind == "text" and col.name in ("name", "title", "code") and rng.random() < 0.4:
                 if rng.random() < 0.5:
                     cname = ns.fresh(f"{t.name}_{col.name}_length", ns.cons)
-                    parts.append(f"constraint {qi(cname)} check (char_length({qi(col.name)}) between 1 and 200)")
+                    parts.append(
+                        f"constraint {qi(cname)} check (char_length({qi(col.name)}) between 1 and 200)"
+                    )
                     pending_checks.append((cname, col.name, [col], "''"))
                 else:
                     parts.append(f"check (char_length({qi(col.name)}) between 1 and 200)")
@@ -623,17 +727,17 @@ class Domain:
                 table_cons.append(f"constraint {qi(cname)} check (ends_at > starts_at)")
                 pending_checks.append((cname, None, [starts, ends], None))
         if parent is not None and rng.random() < 0.5:
-            other = next((c for c in t.cols if c.kind in ("text", "int") and not c.pinned), None)
-            if other is not None:
-                other.pinned = True
+            pair = next((c for c in t.cols if c.kind in ("text", "int") and not c.pinned), None)
+            if pair is not None:
+                pair.pinned = True
                 ref = t.cols[1]
                 if rng.random() < 0.5:
-                    uname = ns.fresh(f"{t.name}_{other.name}_per_{parent.singular}", ns.rels | ns.cons)
-                    table_cons.append(f"constraint {qi(uname)} unique ({qi(ref.name)}, {qi(other.name)})")
-                    uniques.append((uname, [ref, other]))
+                    uname = ns.fresh(f"{t.name}_{pair.name}_per_{parent.singular}", ns.rels | ns.cons)
+                    table_cons.append(f"constraint {qi(uname)} unique ({qi(ref.name)}, {qi(pair.name)})")
+                    uniques.append((uname, [ref, pair]))
                 else:
-                    table_cons.append(f"unique ({qi(ref.name)}, {qi(other.name)})")
-                    uniques.append((None, [ref, other]))
+                    table_cons.append(f"unique ({qi(ref.name)}, {qi(pair.name)})")
+                    uniques.append((None, [ref, pair]))
         # PostgreSQL's naming: the primary key and unique indexes first, then checks, then foreign keys
         if pk_inline:
             pk_name = ns.choose(t.name, None, "pkey", relation=True, constraint=True)
@@ -641,18 +745,18 @@ class Domain:
         ns.cons.add(pk_name)
         t.cons.append(Constraint(pk_name, "p", [id_col]))
         t.indexes.append(Index(pk_name, [id_col], unique=True))
-        for uname, ucols in uniques:
-            if uname is None:
-                uname = ns.choose(t.name, "_".join(c.name for c in ucols), "key", relation=True, constraint=True)
+        for given, ucols in uniques:
+            uname = given or ns.choose(
+                t.name, "_".join(c.name for c in ucols), "key", relation=True, constraint=True
+            )
             ns.rels.add(uname)
             ns.cons.add(uname)
             t.cons.append(Constraint(uname, "u", ucols))
             t.indexes.append(Index(uname, ucols, unique=True))
-        for cname, colname, ccols, bad in pending_checks:
-            if cname is None:
-                cname = ns.choose(t.name, colname, "check", relation=False, constraint=True)
-            ns.cons.add(cname)
-            t.cons.append(Constraint(cname, "c", ccols, bad=bad))
+        for named, colname, ccols, bad in pending_checks:
+            chk = named or ns.choose(t.name, colname, "check", relation=False, constraint=True)
+            ns.cons.add(chk)
+            t.cons.append(Constraint(chk, "c", ccols, bad=bad))
         for col in t.cols:
             if col.kind == "owner":
                 cname = ns.choose(t.name, col.name, "fkey", relation=False, constraint=True)
@@ -699,8 +803,12 @@ class Domain:
         owner = t.owner()
         wanted: list[tuple[str, list[str]]] = []
         if owner is not None:
-            wanted = [("SELECT", ["authenticated"]), ("INSERT", ["authenticated"]),
-                      ("UPDATE", ["authenticated"]), ("DELETE", ["authenticated"])]  # fmt: skip
+            wanted = [
+                ("SELECT", ["authenticated"]),
+                ("INSERT", ["authenticated"]),
+                ("UPDATE", ["authenticated"]),
+                ("DELETE", ["authenticated"]),
+            ]
             rng.shuffle(wanted)
             wanted = wanted[: rng.randint(2, 4)]
         else:
@@ -746,7 +854,9 @@ class Domain:
         rng = self.rng
         if name is None:
             if rng.random() < 0.4 and roles != ["service_role"]:
-                verb = {"SELECT": "read", "INSERT": "create", "UPDATE": "update", "DELETE": "delete"}.get(cmd, "manage")
+                verb = {"SELECT": "read", "INSERT": "create", "UPDATE": "update", "DELETE": "delete"}.get(
+                    cmd, "manage"
+                )
                 who = "Anyone" if "anon" in roles else "Owners"
                 base = f"{who} can {verb} {t.name.replace('_', ' ')}"
             else:
@@ -777,15 +887,13 @@ class Domain:
             name = ns.fresh(f"{t.name}_{col.name}_gin", ns.rels)
             sql = f"create index {qi(name)} on {t.qname} using gin ({qi(col.name)});"
             idx = Index(name, [col])
-        elif r < 0.35 and t.col("name") is not None:
-            col = t.col("name")
-            assert col is not None
+        elif r < 0.35 and (named_col := t.col("name")) is not None:
             name = ns.fresh(f"{t.name}_name_search_idx", ns.rels)
             if rng.random() < 0.5:
-                sql = f"create index {qi(name)} on {t.qname} using gin ({qi(col.name)} extensions.gin_trgm_ops);"
-                idx = Index(name, [col])
+                sql = f"create index {qi(name)} on {t.qname} using gin (name extensions.gin_trgm_ops);"
+                idx = Index(name, [named_col])
             else:
-                sql = f"create index {qi(name)} on {t.qname} (lower({qi(col.name)}));"
+                sql = f"create index {qi(name)} on {t.qname} (lower(name));"
                 idx = Index(name, None)
         elif r < 0.5 and len(candidates) >= 2:
             cols = rng.sample(candidates, 2)
@@ -814,10 +922,8 @@ class Domain:
             return self.filler()
         for c in idx.cols or []:
             c.pinned = True
-        if idx.cols is None and t.col("name") is not None:
-            col = t.col("name")
-            assert col is not None
-            col.pinned = True
+        if idx.cols is None and (named_col := t.col("name")) is not None:
+            named_col.pinned = True
         ns.rels.add(idx.name)
         t.indexes.append(idx)
         self.emit(sql)
@@ -825,8 +931,16 @@ class Domain:
     def create_functions(self, reserve: int) -> None:
         rng = self.rng
         self.topic(f"{self.theme}_functions")
-        makers: list[Callable[[], None]] = [self.fn_pure_int, self.fn_pure_text, self.fn_count, self.fn_owns,
-                                            self.fn_touch, self.fn_pure_num, self.fn_setof, self.fn_legacy]  # fmt: skip
+        makers: list[Callable[[], None]] = [
+            self.fn_pure_int,
+            self.fn_pure_text,
+            self.fn_count,
+            self.fn_owns,
+            self.fn_touch,
+            self.fn_pure_num,
+            self.fn_setof,
+            self.fn_legacy,
+        ]
         rng.shuffle(makers)
         for make in makers[: rng.randint(3, 6)]:
             if self.left - reserve < 3:
@@ -835,7 +949,9 @@ class Domain:
 
     def _create_fn(self, f: Func, body: str, *, comment: str | None = None, replace: bool = False) -> None:
         args = ", ".join(f"{a[0]} {a[1]}" for a in f.args)
-        returns = "trigger" if f.role == "trigger" else ("setof " if f.role == "setof" else "") + self._ret_ddl(f)
+        returns = (
+            "trigger" if f.role == "trigger" else ("setof " if f.role == "setof" else "") + self._ret_ddl(f)
+        )
         head = "create or replace function" if replace else "create function"
         lines = [f"{head} {f.qname}({args})", f"returns {returns}", f"language {f.lang}"]
         if f.volatility != "volatile":
@@ -862,29 +978,61 @@ class Domain:
         return f"begin\n  return {lit(f.prefix)} || '-' || p_value::text;\nend;"
 
     def fn_pure_int(self) -> None:
-        f = Func(self.schema, self.fn_name(f"next_{THEMES[self.theme][1][1]}_number"),
-                 [("p_value", "integer", "integer")], "integer", self.rng.choice(["sql", "plpgsql"]),
-                 "immutable", "pure_int", step=self.rng.randint(1, 9))  # fmt: skip
+        f = Func(
+            self.schema,
+            self.fn_name(f"next_{THEMES[self.theme][1][1]}_number"),
+            [("p_value", "integer", "integer")],
+            "integer",
+            self.rng.choice(["sql", "plpgsql"]),
+            "immutable",
+            "pure_int",
+            step=self.rng.randint(1, 9),
+        )
         self._create_fn(f, self._pure_body(f))
         self.funcs.append(f)
 
     def fn_pure_num(self) -> None:
-        f = Func(self.schema, self.fn_name(f"{THEMES[self.theme][0][1]}_with_tax"),
-                 [("p_amount", "numeric", "numeric"), ("p_rate", "numeric default 0.2", "numeric")],
-                 "numeric", "sql", "immutable", "pure_num", step=2)  # fmt: skip
+        f = Func(
+            self.schema,
+            self.fn_name(f"{THEMES[self.theme][0][1]}_with_tax"),
+            [("p_amount", "numeric", "numeric"), ("p_rate", "numeric default 0.2", "numeric")],
+            "numeric",
+            "sql",
+            "immutable",
+            "pure_num",
+            step=2,
+        )
         self._create_fn(f, self._pure_body(f))
         self.funcs.append(f)
 
     def fn_pure_text(self) -> None:
         name = self.fn_name(f"{THEMES[self.theme][0][1]}_label")
         prefix = THEMES[self.theme][0][1].replace("_", "-")
-        f = Func(self.schema, name, [("p_value", "integer", "integer")], "text", "plpgsql", "immutable",
-                 "pure_text", prefix=prefix)  # fmt: skip
-        self._create_fn(f, self._pure_body(f), comment="Labels are shown in the UI; overloaded with a prefix.")
+        f = Func(
+            self.schema,
+            name,
+            [("p_value", "integer", "integer")],
+            "text",
+            "plpgsql",
+            "immutable",
+            "pure_text",
+            prefix=prefix,
+        )
+        self._create_fn(
+            f, self._pure_body(f), comment="Labels are shown in the UI; overloaded with a prefix."
+        )
         self.funcs.append(f)
         if self.left > 2:
-            g = Func(self.schema, name, [("p_value", "integer", "integer"), ("p_prefix", "text", "text")],
-                     "text", "plpgsql", "immutable", "pure_text", prefix=prefix)  # fmt: skip
+            g = Func(
+                self.schema,
+                name,
+                [("p_value", "integer", "integer"), ("p_prefix", "text", "text")],
+                "text",
+                "plpgsql",
+                "immutable",
+                "pure_text",
+                prefix=prefix,
+            )
             self._create_fn(g, self._pure_body(g))
             self.funcs.append(g)
 
@@ -896,16 +1044,29 @@ class Domain:
         assert ref.fk is not None
         child.fixed = True
         ref.pinned = True
-        f = Func(self.schema, self.fn_name(f"count_{child.name}"), [(f"p_{ref.name}", ref.fmt, ref.fmt)],
-                 "bigint", "sql", "stable", "count")  # fmt: skip
+        f = Func(
+            self.schema,
+            self.fn_name(f"count_{child.name}"),
+            [(f"p_{ref.name}", ref.fmt, ref.fmt)],
+            "bigint",
+            "sql",
+            "stable",
+            "count",
+        )
         self._create_fn(f, f"  select count(*) from {child.qname} where {qi(ref.name)} = p_{ref.name}")
         self.funcs.append(f)
         status = child.col("status")
         if status is not None and self.left > 2 and self.rng.random() < 0.6:
             enum = next(e for e in self.enums if e.qname == status.ddl)
-            g = Func(self.schema, f.name,
-                     [(f"p_{ref.name}", ref.fmt, ref.fmt), ("p_status", enum.qname, enum.fmt)],
-                     "bigint", "sql", "stable", "count")  # fmt: skip
+            g = Func(
+                self.schema,
+                f.name,
+                [(f"p_{ref.name}", ref.fmt, ref.fmt), ("p_status", enum.qname, enum.fmt)],
+                "bigint",
+                "sql",
+                "stable",
+                "count",
+            )
             self._create_fn(
                 g,
                 f"  select count(*) from {child.qname}\n  where {qi(ref.name)} = p_{ref.name} and status = p_status",
@@ -918,8 +1079,16 @@ class Domain:
         if t is None:
             return
         t.fixed = True
-        f = Func(self.schema, self.fn_name(f"owns_{t.singular}"), [("p_id", t.id.fmt, t.id.fmt)], "boolean",
-                 "plpgsql", "stable", "owns", secdef=True)  # fmt: skip
+        f = Func(
+            self.schema,
+            self.fn_name(f"owns_{t.singular}"),
+            [("p_id", t.id.fmt, t.id.fmt)],
+            "boolean",
+            "plpgsql",
+            "stable",
+            "owns",
+            secdef=True,
+        )
         body = (
             "begin\n"
             f"  return exists (\n    select 1 from {t.qname}\n"
@@ -934,8 +1103,15 @@ class Domain:
         tables = [t for t in self.tables if t.col("updated_at") is not None]
         if not tables:
             return
-        f = Func(self.schema, self.fn_name("set_updated_at" if self.schema != "public" else f"{self.theme}_touch"),
-                 [], "trigger", "plpgsql", "volatile", "trigger")  # fmt: skip
+        f = Func(
+            self.schema,
+            self.fn_name("set_updated_at" if self.schema != "public" else f"{self.theme}_touch"),
+            [],
+            "trigger",
+            "plpgsql",
+            "volatile",
+            "trigger",
+        )
         self._create_fn(f, "begin\n  new.updated_at := now();\n  return new;\nend;")
         self.funcs.append(f)
         self.touch_fn = f
@@ -965,7 +1141,9 @@ class Domain:
 
     def fn_legacy(self) -> None:
         t = self.tables[0]
-        f = Func(self.schema, self.fn_name(f"legacy_{t.singular}_ids"), [], "bigint", "sql", "stable", "legacy")
+        f = Func(
+            self.schema, self.fn_name(f"legacy_{t.singular}_ids"), [], "bigint", "sql", "stable", "legacy"
+        )
         t.fixed = True
         self._create_fn(f, f"  select count(*) from {t.qname}")
         self.funcs.append(f)
@@ -973,17 +1151,27 @@ class Domain:
     def create_view(self) -> None:
         rng = self.rng
         t = rng.choice(self.tables)
-        cols = [t.id] + rng.sample(t.cols[1:], min(len(t.cols) - 1, rng.randint(1, 3)))
+        cols = [t.id, *rng.sample(t.cols[1:], min(len(t.cols) - 1, rng.randint(1, 3)))]
         for c in cols:
             c.pinned = True
         t.referenced = True
         flag = t.col("archived") or t.col("is_public")
-        where = f"not {qi(flag.name)}" if flag is not None and flag.name == "archived" else (
-            "is_public" if flag is not None else "true")  # fmt: skip
+        where = (
+            f"not {qi(flag.name)}"
+            if flag is not None and flag.name == "archived"
+            else ("is_public" if flag is not None else "true")
+        )
         if flag is not None:
             flag.pinned = True
-        v = View(self.schema, self.rel_name(f"{t.name}_overview"), t, cols, [c.name for c in cols], where,
-                 invoker=rng.random() < 0.5)  # fmt: skip
+        v = View(
+            self.schema,
+            self.rel_name(f"{t.name}_overview"),
+            t,
+            cols,
+            [c.name for c in cols],
+            where,
+            invoker=rng.random() < 0.5,
+        )
         self.topic(f"{t.name}_views")
         self.emit(self._view_sql(v, replace=False))
         self.views.append(v)
@@ -995,7 +1183,10 @@ class Domain:
     def _view_sql(self, v: View, *, replace: bool) -> str:
         head = "create or replace view" if replace else "create view"
         opts = " with (security_invoker = true)" if v.invoker else ""
-        select = ", ".join(qi(c.name) if c.name == n else f"{qi(c.name)} as {qi(n)}" for c, n in zip(v.cols, v.names, strict=True))
+        select = ", ".join(
+            qi(c.name) if c.name == n else f"{qi(c.name)} as {qi(n)}"
+            for c, n in zip(v.cols, v.names, strict=True)
+        )
         return f"{head} {v.qname}{opts} as\n  select {select}\n  from {v.base.qname}\n  where {v.where};"
 
     def create_staging(self) -> None:
@@ -1011,9 +1202,13 @@ class Domain:
 
     def _create_staging_sql(self, t: Table) -> None:
         """CREATE TABLE of a staging table; a re-created one gets the names the dropped one had."""
-        id_col = Col("id", "bigint generated always as identity", "bigint", "id", True, None, True, sample="default")
+        id_col = Col(
+            "id", "bigint generated always as identity", "bigint", "id", True, None, True, sample="default"
+        )
         t.cols = [id_col, *self._pick_columns(self.rng.randint(2, 5), {"id"})]
-        t.cols.append(Col("created_at", "timestamptz", "timestamp with time zone", "ts", True, "now()", sample="now()"))
+        t.cols.append(
+            Col("created_at", "timestamptz", "timestamp with time zone", "ts", True, "now()", sample="now()")
+        )
         pk = t.cons[0].name
         t.cons = [Constraint(pk, "p", [id_col])]
         t.indexes = [Index(pk, [id_col], unique=True)]
@@ -1034,7 +1229,9 @@ class Domain:
         rng = self.rng
         alive = [t for t in self.tables if t.alive]
         if not alive:
-            self.emit(f"comment on schema {qi(self.schema)} is {lit(f'{self.theme} feature, part {self.k}.')};")
+            self.emit(
+                f"comment on schema {qi(self.schema)} is {lit(f'{self.theme} feature, part {self.k}.')};"
+            )
             return
         t = rng.choice(alive)
         r = rng.random()
@@ -1055,20 +1252,32 @@ class Domain:
     def alteration(self) -> None:
         rng = self.rng
         choices: list[tuple[float, Callable[[], bool]]] = [
-            (3, self.alt_add_column), (2, self.alt_drop_column), (2, self.alt_rename_column),
-            (1.5, self.alt_add_constraint), (1, self.alt_not_null), (1, self.alt_set_type),
-            (0.8, self.alt_rename_table), (1.2, self.alt_drop_staging), (1, self.alt_view),
-            (1.2, self.alt_policy), (1.2, self.alt_function), (0.6, self.alt_trigger),
-            (0.6, self.alt_enum), (0.8, self.alt_index), (0.5, self.alt_rls),
-        ]  # fmt: skip
+            (3, self.alt_add_column),
+            (2, self.alt_drop_column),
+            (2, self.alt_rename_column),
+            (1.5, self.alt_add_constraint),
+            (1, self.alt_not_null),
+            (1, self.alt_set_type),
+            (0.8, self.alt_rename_table),
+            (1.2, self.alt_drop_staging),
+            (1, self.alt_view),
+            (1.2, self.alt_policy),
+            (1.2, self.alt_function),
+            (0.6, self.alt_trigger),
+            (0.6, self.alt_enum),
+            (0.8, self.alt_index),
+            (0.5, self.alt_rls),
+        ]
         for _ in range(6):
             total = sum(w for w, _ in choices)
             pick = rng.random() * total
+            chosen = choices[-1][1]
             for weight, fn in choices:
                 pick -= weight
                 if pick <= 0:
+                    chosen = fn
                     break
-            if fn():
+            if chosen():
                 return
         self.filler()
 
@@ -1128,8 +1337,15 @@ class Domain:
             return False
         t = self.rng.choice(tables)
         col = self.rng.choice(self._free_cols(t))
-        new = {"name": "display_name", "title": "headline", "notes": "remarks", "url": "website_url",
-               "phone": "phone_number", "summary": "abstract", "description": "details"}.get(col.name, f"{col.name}_v2")  # fmt: skip
+        new = {
+            "name": "display_name",
+            "title": "headline",
+            "notes": "remarks",
+            "url": "website_url",
+            "phone": "phone_number",
+            "summary": "abstract",
+            "description": "details",
+        }.get(col.name, f"{col.name}_v2")
         if t.col(new) is not None:
             return False
         self.emit(f"alter table {t.qname} rename column {qi(col.name)} to {qi(new)};")
@@ -1139,7 +1355,11 @@ class Domain:
 
     def alt_add_constraint(self) -> bool:
         rng, ns = self.rng, self.ns
-        tables = [t for t in self._alive_tables() if any(c.kind in ("num", "int", "text") for c in self._free_cols(t))]
+        tables = [
+            t
+            for t in self._alive_tables()
+            if any(c.kind in ("num", "int", "text") for c in self._free_cols(t))
+        ]
         if not tables:
             return False
         t = rng.choice(tables)
@@ -1233,7 +1453,11 @@ class Domain:
         v = self.rng.choice(views)
         if self.rng.random() < 0.5 or self.left < 2:
             flag = v.base.col("archived") or v.base.col("is_public")
-            v.where = "true" if v.where != "true" else (f"not {qi(flag.name)}" if flag and flag.name == "archived" else "true")
+            v.where = (
+                "true"
+                if v.where != "true"
+                else (f"not {qi(flag.name)}" if flag and flag.name == "archived" else "true")
+            )
             self.emit(self._view_sql(v, replace=True), "Same columns, different rows.")
             return True
         self.emit(f"drop view {v.qname};")
@@ -1310,7 +1534,9 @@ class Domain:
         tables = [t for t in self._alive_tables() if t.triggers]
         if not tables:
             if self.touch_fn is not None:
-                cands = [t for t in self._alive_tables() if t.col("updated_at") is not None and not t.triggers]
+                cands = [
+                    t for t in self._alive_tables() if t.col("updated_at") is not None and not t.triggers
+                ]
                 if cands:
                     t = self.rng.choice(cands)
                     self.create_trigger(t, self.touch_fn)
@@ -1336,17 +1562,26 @@ class Domain:
         new = next((x for x in EXTRA_LABELS if x not in e.labels), None)
         if new is None:
             return False
-        self.emit(f"alter type {e.qname} add value {'if not exists ' if self.rng.random() < 0.3 else ''}{lit(new)};")
+        self.emit(
+            f"alter type {e.qname} add value {'if not exists ' if self.rng.random() < 0.3 else ''}{lit(new)};"
+        )
         e.labels.append(new)
         return True
 
     def alt_index(self) -> bool:
-        cands = [(t, i) for t in self._alive_tables() for i in t.indexes if not any(c.name == i.name for c in t.cons)]
+        cands = [
+            (t, i)
+            for t in self._alive_tables()
+            for i in t.indexes
+            if not any(c.name == i.name for c in t.cons)
+        ]
         if not cands:
             return False
         t, i = self.rng.choice(cands)
         if self.rng.random() < 0.5:
-            self.emit(f"drop index {'if exists ' if self.rng.random() < 0.5 else ''}{qi(t.schema)}.{qi(i.name)};")
+            self.emit(
+                f"drop index {'if exists ' if self.rng.random() < 0.5 else ''}{qi(t.schema)}.{qi(i.name)};"
+            )
             t.indexes.remove(i)
             self.history.append(("index", t.schema, t.name, i.name))
         else:
@@ -1473,7 +1708,9 @@ class Calls:
 
     def has_index(self, s: str, t: str, i: str, cols: list[str] | None) -> str:
         if cols and len(cols) == 1 and self.rng.random() < 0.5:
-            return f"has_index({lit(s)}, {lit(t)}, {lit(i)}, {lit(cols[0])}, {lit(f'index {i} on {cols[0]}')})"
+            return (
+                f"has_index({lit(s)}, {lit(t)}, {lit(i)}, {lit(cols[0])}, {lit(f'index {i} on {cols[0]}')})"
+            )
         if cols and self.rng.random() < 0.5:
             return f"has_index({lit(s)}, {lit(t)}, {lit(i)}, {arr(cols)}, {lit(f'index {i}')})"
         return f"has_index({lit(s)}, {lit(t)}, {lit(i)}, {lit(f'{t} has index {i}')})"
@@ -1517,13 +1754,13 @@ class TestWriter:
         tables = [t for t in d.tables if t.alive]
         menu: list[tuple[str, Callable[[TestFile], None], str]] = []
         for t in tables:
-            menu.append(("structure", lambda f, t=t: self.structure(f, t), t.name))
+            menu.append(("structure", partial(self.structure, t=t), t.name))
             if not t.staging:
-                menu.append(("constraints", lambda f, t=t: self.constraints(f, t), t.name))
+                menu.append(("constraints", partial(self.constraints, t=t), t.name))
             if t.rls:
-                menu.append(("rls", lambda f, t=t: self.rls(f, t), t.name))
+                menu.append(("rls", partial(self.rls, t=t), t.name))
             if "authenticated" in t.grants and d.ns.usage:
-                menu.append(("behaviour", lambda f, t=t: self.behaviour(f, t), t.name))
+                menu.append(("behaviour", partial(self.behaviour, t=t), t.name))
         if any(f.alive for f in d.funcs):
             menu.append(("functions", self.functions, d.theme))
         if any(v.alive for v in d.views):
@@ -1533,7 +1770,7 @@ class TestWriter:
         if any(t.triggers for t in tables):
             menu.append(("triggers", self.triggers, d.theme))
         for t in tables[::2]:
-            menu.append(("xunit", lambda f, t=t: self.xunit(f, t), t.name))
+            menu.append(("xunit", partial(self.xunit, t=t), t.name))
         if not menu:
             menu.append(("schema", self.schema_only, d.theme))
         out: list[tuple[str, str]] = []
@@ -1560,7 +1797,12 @@ class TestWriter:
             kind, schema, table, name = rng.choice(d.history)
         else:
             t = rng.choice([t for t in d.tables if t.alive] or d.tables)
-            kind, schema, table, name = "column", t.schema, t.name, rng.choice(["nmae", "creatd_at", "ownr_id"])
+            kind, schema, table, name = (
+                "column",
+                t.schema,
+                t.name,
+                rng.choice(["nmae", "creatd_at", "ownr_id"]),
+            )
         if kind == "table":
             f.add(c.has_table(schema, name))
         elif kind == "column" and table is not None:
@@ -1577,7 +1819,11 @@ class TestWriter:
     def users(self, f: TestFile, n: int) -> list[str]:
         names = self.rng.sample(USERS, n)
         if self.rng.random() < 0.25:
-            f.raw("do $$\nbegin\n" + "".join(f"  perform tests.create_supabase_user({lit(u)});\n" for u in names) + "end\n$$;")
+            f.raw(
+                "do $$\nbegin\n"
+                + "".join(f"  perform tests.create_supabase_user({lit(u)});\n" for u in names)
+                + "end\n$$;"
+            )
         else:
             for u in names:
                 f.raw(f"select tests.create_supabase_user({lit(u)});")
@@ -1593,7 +1839,9 @@ class TestWriter:
             )
 
     def logout(self, f: TestFile) -> None:
-        f.raw("reset role;" if self.rng.random() < 0.6 else "select tests.clear_authentication();\nreset role;")
+        f.raw(
+            "reset role;" if self.rng.random() < 0.6 else "select tests.clear_authentication();\nreset role;"
+        )
 
     # -- topics ----------------------------------------------------------------------------------------
 
@@ -1640,7 +1888,9 @@ class TestWriter:
             if rng.random() < 0.6:
                 f.add(c.has_index(s, t.name, idx.name, [x.name for x in idx.cols] if idx.cols else None))
             if idx.unique and rng.random() < 0.2:
-                f.add(f"index_is_unique({lit(s)}, {lit(t.name)}, {lit(idx.name)}, {lit(f'{idx.name} is unique')})")
+                f.add(
+                    f"index_is_unique({lit(s)}, {lit(t.name)}, {lit(idx.name)}, {lit(f'{idx.name} is unique')})"
+                )
         checks = [con for con in t.cons if con.kind == "c" and con.bad is not None]
         if checks and rng.random() < 0.6:
             con = rng.choice(checks)
@@ -1660,7 +1910,11 @@ class TestWriter:
     def rls(self, f: TestFile, t: Table) -> None:
         rng, c = self.rng, self.calls
         s = t.schema
-        f.add(f"tests.rls_enabled({lit(s)}, {lit(t.name)})" if rng.random() < 0.85 else f"tests.rls_enabled({lit(s)})")
+        f.add(
+            f"tests.rls_enabled({lit(s)}, {lit(t.name)})"
+            if rng.random() < 0.85
+            else f"tests.rls_enabled({lit(s)})"
+        )
         if rng.random() < 0.6:
             f.add(f"policies_are({lit(s)}, {lit(t.name)}, {arr(p.name for p in t.policies)})")
         for p in t.policies:
@@ -1672,16 +1926,22 @@ class TestWriter:
         if "authenticated" in t.grants and self.d.ns.usage and rng.random() < 0.7:
             users = self.users(f, 2)
             self.login(f, users[0])
-            f.add(f"results_eq('select count(*)::int from {t.qname}', array[0], {lit(f'{users[0]} sees no {t.name} yet')})")
+            f.add(
+                f"results_eq('select count(*)::int from {t.qname}', array[0], {lit(f'{users[0]} sees no {t.name} yet')})"
+            )
             owner = t.owner()
             if owner is not None:
-                cols = ", ".join(qi(x.name) for x in [owner] + self._required(t))
-                vals = ", ".join([lit(FIXED_UUID.replace("0000-4000", "0000-4999"))] + [x.sample for x in self._required(t)])
+                required = self._required(t)
+                cols = ", ".join(qi(x.name) for x in [owner, *required])
+                stranger = lit(FIXED_UUID.replace("0000-4000", "0000-4999"))
+                vals = ", ".join([stranger, *(x.sample for x in required)])
                 f.add(
                     f"throws_ok($$insert into {t.qname} ({cols}) values ({vals})$$, '42501', null, "
                     f"{lit(f'cannot create {t.name} for someone else')})"
                 )
-                f.add(f"is_empty($$select 1 from {t.qname} where owner_id <> auth.uid()$$, {lit('only own rows are visible')})")
+                f.add(
+                    f"is_empty($$select 1 from {t.qname} where owner_id <> auth.uid()$$, {lit('only own rows are visible')})"
+                )
             self.logout(f)
             if "anon" in t.grants:
                 f.raw("set local role anon;")
@@ -1689,7 +1949,9 @@ class TestWriter:
                 f.raw("reset role;")
             elif rng.random() < 0.5:
                 f.raw("set local role anon;")
-                f.add(f"throws_ok($$select * from {t.qname}$$, '42501', null, {lit(f'anon cannot read {t.name}')})")
+                f.add(
+                    f"throws_ok($$select * from {t.qname}$$, '42501', null, {lit(f'anon cannot read {t.name}')})"
+                )
                 f.raw("reset role;")
 
     def fk_value(self, col: Col) -> str:
@@ -1728,13 +1990,19 @@ class TestWriter:
             self.login(f, users[0])
         else:
             f.raw("set local role authenticated;")
-        f.add(f"results_eq($$select count(*) >= 0 from {t.qname}$$, $$values (true)$$, {lit('counting runs')})")
+        f.add(
+            f"results_eq($$select count(*) >= 0 from {t.qname}$$, $$values (true)$$, {lit('counting runs')})"
+        )
         shown = [x for x in t.cols if x.kind in ("text", "int", "num")][:2]
         if shown:
             sel = ", ".join(qi(x.name) for x in shown)
-            f.add(f"is_empty($$select {sel} from {t.qname} where false$$, {lit('a query over its columns runs')})")
+            f.add(
+                f"is_empty($$select {sel} from {t.qname} where false$$, {lit('a query over its columns runs')})"
+            )
         if t.col("updated_at") is not None:
-            f.add(f"lives_ok($$update {t.qname} set updated_at = now() where false$$, {lit('updates are allowed')})")
+            f.add(
+                f"lives_ok($$update {t.qname} set updated_at = now() where false$$, {lit('updates are allowed')})"
+            )
         else:
             f.add(f"lives_ok($$delete from {t.qname} where false$$, {lit('deletes are allowed')})")
         f.raw("reset role;")
@@ -1785,8 +2053,11 @@ class TestWriter:
     def views(self, f: TestFile) -> None:
         rng, c = self.rng, self.calls
         for v in [x for x in self.d.views if x.alive]:
-            f.add(f"has_view({lit(v.schema)}, {lit(v.name)}, {lit(f'{v.name} exists')})" if rng.random() < 0.6
-                  else f"has_view({nm(v.schema)}, {nm(v.name)})")
+            f.add(
+                f"has_view({lit(v.schema)}, {lit(v.name)}, {lit(f'{v.name} exists')})"
+                if rng.random() < 0.6
+                else f"has_view({nm(v.schema)}, {nm(v.name)})"
+            )
             for name in rng.sample(v.names, min(2, len(v.names))):
                 f.add(c.has_column(v.schema, v.name, name))
             f.add(f"results_eq('select count(*)::int from {v.qname}', array[0], {lit(f'{v.name} is empty')})")
@@ -1803,21 +2074,31 @@ class TestWriter:
                 f.add(f"has_type({lit(e.schema)}, {lit(e.name)}, {lit(f'{e.name} exists')})")
             else:
                 f.add(f"has_enum({nm(e.schema)}, {nm(e.name)})")
-            f.add(f"enum_has_labels({lit(e.schema)}, {lit(e.name)}, {arr(e.labels)}, {lit(f'{e.name} labels')})")
+            f.add(
+                f"enum_has_labels({lit(e.schema)}, {lit(e.name)}, {arr(e.labels)}, {lit(f'{e.name} labels')})"
+            )
         for dt in self.d.dtypes:
             f.add(f"has_domain({lit(dt.schema)}, {lit(dt.name)}, {lit(f'{dt.name} exists')})")
             bad = "(-1)" if dt.base.startswith("numeric") else "''"
-            f.add(f"throws_ok($$select {bad}::{dt.qname}$$, '23514', null, {lit(f'{dt.name} rejects bad values')})")
+            f.add(
+                f"throws_ok($$select {bad}::{dt.qname}$$, '23514', null, {lit(f'{dt.name} rejects bad values')})"
+            )
 
     def triggers(self, f: TestFile) -> None:
         rng = self.rng
         for t in [t for t in self.d.tables if t.alive]:
             for tr in t.triggers:
-                f.add(f"has_trigger({lit(t.schema)}, {lit(t.name)}, {lit(tr.name)}, {lit(f'{t.name} tracks updates')})")
+                f.add(
+                    f"has_trigger({lit(t.schema)}, {lit(t.name)}, {lit(tr.name)}, {lit(f'{t.name} tracks updates')})"
+                )
                 if rng.random() < 0.6:
-                    f.add(f"trigger_is({lit(t.schema)}, {lit(t.name)}, {lit(tr.name)}, {lit(tr.func.schema)}, {lit(tr.func.name)})")
+                    f.add(
+                        f"trigger_is({lit(t.schema)}, {lit(t.name)}, {lit(tr.name)}, {lit(tr.func.schema)}, {lit(tr.func.name)})"
+                    )
                 if rng.random() < 0.4:
-                    f.add(f"lives_ok($$update {t.qname} set updated_at = updated_at where false$$, {lit('the trigger compiles')})")
+                    f.add(
+                        f"lives_ok($$update {t.qname} set updated_at = updated_at where false$$, {lit('the trigger compiles')})"
+                    )
         self.maybe_stale(f)
 
     def xunit(self, f: TestFile, t: Table) -> None:
@@ -1927,7 +2208,7 @@ class Project:
             self.write_phase(pending.popleft()[1])
 
 
-def generate(out: Path, scale: str, seed: int = 1) -> dict[str, object]:
+def generate(out: Path, scale: str, seed: int = 1) -> dict[str, Any]:
     """Generate the project at ``out`` (replacing a project generated there before); returns the manifest."""
     ops, tests = SCALES[scale]
     if out.exists():
@@ -1935,12 +2216,14 @@ def generate(out: Path, scale: str, seed: int = 1) -> dict[str, object]:
             shutil.rmtree(out / "supabase", ignore_errors=True)
             (out / MANIFEST).unlink()
         elif any(out.iterdir()):
-            raise SystemExit(f"generate: {out} exists and is not a generated project; refusing to overwrite it")
+            raise SystemExit(
+                f"generate: {out} exists and is not a generated project; refusing to overwrite it"
+            )
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     project = Project(out, ops, tests, seed)
     project.generate()
-    manifest: dict[str, object] = {
+    manifest: dict[str, Any] = {
         "scale": scale,
         "seed": seed,
         "generator": generator_digest(),
@@ -1968,11 +2251,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     m = generate(args.out, args.scale, args.seed)
-    mb = (int(m["schema_bytes"]) + int(m["test_bytes"])) / 1e6  # type: ignore[call-overload]
+    mb = (int(m["schema_bytes"]) + int(m["test_bytes"])) / 1e6
     print(
         f"scale {m['scale']} seed {m['seed']}: {m['operations']:,} schema operations in {m['schema_files']:,} "
-        f"migration files ({int(m['schema_bytes']) / 1e6:.2f} MB), {m['test_files']:,} test files "  # type: ignore[call-overload]
-        f"({int(m['test_bytes']) / 1e6:.2f} MB); {mb:.2f} MB in {m['seconds']} s -> {args.out}"  # type: ignore[call-overload]
+        f"migration files ({int(m['schema_bytes']) / 1e6:.2f} MB), {m['test_files']:,} test files "
+        f"({int(m['test_bytes']) / 1e6:.2f} MB); {mb:.2f} MB in {m['seconds']} s -> {args.out}"
     )
     return 0
 
