@@ -130,6 +130,8 @@ class FactsLoader:
         self.parsers = parsers
         self.store = store
         self.stats = stats
+        # Unsaved editor buffers: their text stands for the file's (never trusted by stat, never stat-cached).
+        self.overlays: dict[Path, bytes] = {}
 
     def load(self, files: Sequence[tuple[Path, FileKind]]) -> list[Entry]:
         """Facts of every file: trusted stats → cache; else read, hash → cache; else parse."""
@@ -149,7 +151,9 @@ class FactsLoader:
         entries: list[Entry | None] = [None] * len(files)
         digests: list[bytes | None] = [None] * len(files)
         for i, ((path, kind), result, entry) in enumerate(zip(files, stat_results, known, strict=True)):
-            if isinstance(result, OSError):
+            if path in self.overlays:
+                digests[i] = content_digest(names[i], self.overlays[path])
+            elif isinstance(result, OSError):
                 entries[i] = Entry(path, names[i], kind, None, None, unreadable(names[i], result))
             elif entry is not None and _same(entry, result):
                 digests[i] = entry.digest
@@ -172,15 +176,16 @@ class FactsLoader:
                     entries[i] = Entry(path, names[i], kind, digest, facts)
                     stats.from_cache += 1
                     continue
+            overlay = self.overlays.get(path)
             try:
-                data = path.read_bytes()
+                data = overlay if overlay is not None else path.read_bytes()
             except OSError as exc:
                 entries[i] = Entry(path, names[i], kind, None, None, unreadable(names[i], exc))
                 continue
             stats.read += 1
             digest = content_digest(names[i], data)
             result = stat_results[i]
-            if not isinstance(result, OSError):
+            if overlay is None and not isinstance(result, OSError):
                 new_stats.append(
                     (names[i], StatEntry(result.st_size, result.st_mtime_ns, result.st_ino, digest))
                 )

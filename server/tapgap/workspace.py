@@ -220,6 +220,15 @@ class Workspace:
         self._finish()
         return _diff(before, self.analysis())
 
+    def set_buffer(self, path: Path, text: str | None) -> Delta:
+        """An editor buffer's unsaved text stands for the file (``None``: back to the file on disk)."""
+        path = path.absolute()
+        if text is None:
+            self.loader.overlays.pop(path, None)
+        else:
+            self.loader.overlays[path] = text.encode("utf-8", "surrogatepass")
+        return self.apply([FileEvent("changed", path)])
+
     def _was_schema(self, path: Path) -> bool:
         entry = self.entries.get(path)
         return entry is not None and entry.kind == "schema"
@@ -229,11 +238,12 @@ class Workspace:
         old = self.entries.get(path)
         if old is None:
             return path.suffix.lower() in (".sql", ".pg", ".psql")
-        if not path.exists() and not path.is_symlink():
+        if path not in self.loader.overlays and not path.exists() and not path.is_symlink():
             del self.entries[path]
             return True
         try:
-            same = content_digest(old.name, path.read_bytes()) == old.digest
+            data = self.loader.overlays.get(path)
+            same = content_digest(old.name, data if data is not None else path.read_bytes()) == old.digest
         except OSError:
             same = False
         if same:

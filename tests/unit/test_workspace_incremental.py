@@ -120,3 +120,16 @@ def test_a_new_test_clears_the_schema_files_untested_finding(tmp_path: Path) -> 
     delta = workspace.apply([FileEvent("created", tmp_path / "tests" / "t.sql")])
     assert delta.findings == {"schema.sql": []}
     assert delta.total is not None and delta.total.percent == 100.0
+
+
+def test_an_unsaved_buffer_stands_for_the_file_until_closed(tmp_path: Path) -> None:
+    (tmp_path / "schema.sql").write_text("create table t (id int);")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "t.sql").write_text("select 1;")
+    workspace = Workspace(tmp_path, LoadedConfig(Config(level="lenient"), None, tmp_path)).load()
+    assert [f.code for f in workspace.analysis().findings] == ["untested"]
+    delta = workspace.set_buffer(tmp_path / "tests" / "t.sql", "select has_table('t');")
+    assert delta.findings == {"schema.sql": []}
+    assert (tmp_path / "tests" / "t.sql").read_text() == "select 1;"  # the disk is untouched
+    delta = workspace.set_buffer(tmp_path / "tests" / "t.sql", None)
+    assert [f.code for f in delta.findings["schema.sql"]] == ["untested"]
