@@ -1,4 +1,4 @@
-"""Command line: ``tapgap inventory``. Never imports the LSP layer (importing pygls costs 0.7 s)."""
+"""Command line. Never imports the LSP layer (importing pygls costs 0.7 s) unless ``serve`` runs."""
 
 from __future__ import annotations
 
@@ -106,6 +106,23 @@ def _check(args: argparse.Namespace) -> int:
         for warning in [*store.warnings, *stats.cache_warnings]:
             print(f"tapgap: warning: {warning}", file=sys.stderr)
         store.close()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.tcp is not None:
+        from tapgap.lsp.tcp import parse_tcp
+
+        try:
+            parse_tcp(args.tcp)
+        except ValueError as exc:
+            print(f"tapgap: --tcp {exc}", file=sys.stderr)
+            return EXIT_INPUT
+    from tapgap.lsp.server import serve  # imports pygls: only when serving
+
+    serve(
+        tcp=args.tcp, cache_dir=Path(args.cache_dir) if args.cache_dir else None, use_cache=not args.no_cache
+    )
+    return EXIT_OK
 
 
 def relative_name(root: Path, path: Path) -> str:
@@ -296,6 +313,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--stats", action="store_true", help="print timings per phase, cache use and peak memory"
     )
     check.set_defaults(run=_check)
+    serve = commands.add_parser(
+        "serve", help="run the language server (stdio by default) for editors and scripts"
+    )
+    serve.add_argument(
+        "--tcp",
+        metavar="HOST:PORT",
+        help="listen on a loopback TCP address instead of stdio (e.g. 127.0.0.1:2087)",
+    )
+    serve.add_argument(
+        "--cache-dir", metavar="DIR", help=f"where per-file facts are cached (default: {DEFAULT_CACHE})"
+    )
+    serve.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    serve.set_defaults(run=_serve)
     return parser
 
 

@@ -1,0 +1,372 @@
+"""The tapgap language server (pygls 2.x): wiring of editor events, watchdog events and queries.
+
+Every mutation of the ``Workspace`` runs on the server's event loop, one at a time: debounced timers and
+the watchdog thread only schedule callbacks there. Analysis is synchronous, so two mutations never overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from tapgap import __version__
+from tapgap.analysis import ProjectAnalysis
+from tapgap.config import load_config
+from tapgap.facts import namespace
+from tapgap.files import relative
+from tapgap.findings import Finding
+from tapgap.lsp import diagnostics, features, methods
+from tapgap.lsp.tcp import parse_tcp
+from tapgap.lsp.watcher import Watcher, is_sql
+from tapgap.store import FactStore
+from tapgap.workspace import Delta, FileEvent, Workspace
+
+log = logging.getLogger("tapgap.lsp")
+
+DOCUMENT_DEBOUNCE = 0.15  # seconds of quiet per document before its buffer is analysed
+FILES_DEBOUNCE = 0.1  # seconds of quiet before a batch of file system events is applied
+
+
+def plain(value: Any) -> Any:
+    """pygls hands custom params over as namedtuples: back to dicts and lists."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+class TapgapServer(LanguageServer):
+    def __init__(self, cache_dir: Path | None = None, use_cache: bool = True) -> None:
+        super().__init__(
+            "tapgap", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
+        self.cache_dir = cache_dir
+        self.use_cache = use_cache
+        self.project: Workspace | None = None
+        self.store: FactStore | None = None
+        self.root: Path | None = None
+        self.published: dict[str, list[Finding]] = {}
+        self.doc_timers: dict[str, asyncio.TimerHandle] = {}
+        self.fs_events: list[FileEvent] = []
+        self.fs_timer: asyncio.TimerHandle | None = None
+        self.watcher: Watcher | None = None
+
+    # -- the project -----------------------------------------------------------------------------------
+
+    def open_project(self, root: Path) -> Workspace:
+        loaded = load_config(root)
+        if self.use_cache:
+            path = self.cache_dir or root / ".tapgap" / "cache"
+            self.store = FactStore(path, namespace=namespace(loaded.config.fingerprint()))
+        else:
+            self.store = FactStore.disabled()
+        self.root = root
+        self.project = Workspace(root, loaded, store=self.store).load()
+        return self.project
+
+    def analysis(self) -> ProjectAnalysis:
+        if self.project is None:
+            raise JsonRpcInvalidParams("no workspace: the server has not been initialized with a root")
+        return self.project.analysis()
+
+    def relative_name(self, uri: str) -> tuple[Path, str] | None:
+        path = to_fs_path(uri)
+        if path is None or self.root is None:
+            return None
+        absolute = Path(path).absolute()
+        return absolute, relative(self.root, absolute)
+
+    def mutate(self, change: Callable[[Workspace], Delta]) -> None:
+        """Run one change of the workspace and publish what it changed; on failure, reload from disk."""
+        project = self.project
+        if project is None:
+            return
+        try:
+            delta = change(project)
+        except Exception:
+            log.exception("tapgap: an update failed; reloading the workspace")
+            before = project.analysis().index
+            try:
+                project.load()
+            except Exception:
+                log.exception("tapgap: reloading the workspace failed")
+                return
+            self.publish_all()
+            after = project.analysis().index
+            if (before.total, before.kinds) != (after.total, after.kinds):
+                self.notify_coverage()
+            return
+        for name, findings in delta.findings.items():
+            self.publish(name, findings)
+        if delta.total is not None or delta.kinds:
+            self.notify_coverage()
+
+    def publish(self, name: str, findings: list[Finding]) -> None:
+        assert self.root is not None
+        if findings:
+            self.published[name] = findings
+        else:
+            self.published.pop(name, None)
+        self.text_document_publish_diagnostics(diagnostics.publish_params(self.root, name, findings))
+
+    def publish_all(self) -> None:
+        now = diagnostics.by_file(self.analysis().findings)
+        for name in sorted(set(now) | set(self.published)):
+            if now.get(name, []) != self.published.get(name, []):
+                self.publish(name, now.get(name, []))
+
+    def notify_coverage(self) -> None:
+        index = self.analysis().index
+        self.protocol.notify(methods.COVERAGE_CHANGED, methods.coverage_changed(index.total, index.kinds))
+
+    # -- documents ---------------------------------------------------------------------------------------
+
+    def schedule_document(self, uri: str, delay: float = DOCUMENT_DEBOUNCE) -> None:
+        doc = self.workspace.get_text_document(uri)
+        timer = self.doc_timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        loop = asyncio.get_running_loop()
+        self.doc_timers[uri] = loop.call_later(delay, self.flush_document, uri, doc.version)
+
+    def flush_document(self, uri: str, version: int | None) -> None:
+        self.doc_timers.pop(uri, None)
+        doc = self.workspace.get_text_document(uri)
+        if doc.version != version:
+            return  # a newer version has its own timer
+        where = self.relative_name(uri)
+        if where is None or not is_sql(where[0]):
+            return
+        text = doc.source
+        self.mutate(lambda project: project.set_buffer(where[0], text))
+
+    def close_document(self, uri: str) -> None:
+        timer = self.doc_timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        where = self.relative_name(uri)
+        if where is None or not is_sql(where[0]):
+            return
+        self.mutate(lambda project: project.set_buffer(where[0], None))
+
+    # -- files on disk ----------------------------------------------------------------------------------
+
+    def file_event(self, event: FileEvent) -> None:
+        self.fs_events.append(event)
+        if self.fs_timer is not None:
+            self.fs_timer.cancel()
+        self.fs_timer = asyncio.get_running_loop().call_later(FILES_DEBOUNCE, self.flush_files)
+
+    def flush_files(self) -> None:
+        self.fs_timer = None
+        events, self.fs_events = _coalesce(self.fs_events), []
+        if events:
+            self.mutate(lambda project: project.apply(events))
+
+    def start_watching(self) -> None:
+        if self.root is None or self.watcher is not None:
+            return
+        try:
+            self.watcher = Watcher(self.root, asyncio.get_running_loop(), self.file_event)
+            self.watcher.start()
+        except OSError as exc:  # e.g. out of inotify watches: the editor's events still work
+            log.warning("tapgap: cannot watch %s: %s", self.root, exc)
+            self.watcher = None
+
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def _coalesce(events: list[FileEvent]) -> list[FileEvent]:
+    """Drop repeats of the same event (an editor save fires several); keep the order of the first."""
+    seen: set[FileEvent] = set()
+    kept = []
+    for event in events:
+        if event not in seen:
+            seen.add(event)
+            kept.append(event)
+    return kept
+
+
+_WATCHED = {
+    types.FileChangeType.Created: "created",
+    types.FileChangeType.Changed: "changed",
+    types.FileChangeType.Deleted: "deleted",
+}
+
+
+def _root_of(params: types.InitializeParams) -> Path | None:
+    if params.workspace_folders:
+        path = to_fs_path(params.workspace_folders[0].uri)
+        if path:
+            return Path(path)
+    if params.root_uri:
+        path = to_fs_path(params.root_uri)
+        if path:
+            return Path(path)
+    if params.root_path:
+        return Path(params.root_path)
+    return None
+
+
+def build_server(cache_dir: Path | None = None, use_cache: bool = True) -> TapgapServer:
+    server = TapgapServer(cache_dir, use_cache)
+    pending_root: list[Path] = []
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: TapgapServer, params: types.InitializeParams) -> None:
+        root = _root_of(params)
+        if root is not None:
+            pending_root.append(root.absolute())
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: TapgapServer, params: types.InitializedParams) -> None:
+        if not pending_root:
+            return
+        window = ls.client_capabilities.window
+        token: str | None = None
+        if window is not None and window.work_done_progress:
+            token = f"tapgap-load-{uuid.uuid4()}"
+            try:
+                await ls.work_done_progress.create_async(token)
+                ls.work_done_progress.begin(
+                    token, types.WorkDoneProgressBegin(title="tapgap", message="analysing the project")
+                )
+            except Exception:
+                token = None
+        try:
+            ls.open_project(pending_root[0])
+        except Exception as exc:
+            log.exception("tapgap: cannot load the project")
+            ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"tapgap: {exc}")
+            )
+            return
+        finally:
+            if token is not None:
+                ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
+        ls.publish_all()
+        ls.start_watching()
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: TapgapServer, params: None) -> None:
+        ls.stop()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: TapgapServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule_document(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: TapgapServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule_document(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: TapgapServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.schedule_document(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: TapgapServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.close_document(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: TapgapServer, params: types.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:
+            path = to_fs_path(change.uri)
+            if path and is_sql(Path(path)):
+                kind = _WATCHED.get(change.type, "changed")
+                ls.file_event(FileEvent(kind, Path(path).absolute()))  # type: ignore[arg-type]
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: TapgapServer, params: types.HoverParams) -> types.Hover | None:
+        where = ls.relative_name(params.text_document.uri)
+        return None if where is None else features.hover(ls.analysis(), where[1], params.position)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    def code_lens(ls: TapgapServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        where = ls.relative_name(params.text_document.uri)
+        return [] if where is None else features.code_lenses(ls.analysis(), where[1])
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(ls: TapgapServer, params: types.DefinitionParams) -> list[types.Location]:
+        where = ls.relative_name(params.text_document.uri)
+        return [] if where is None else features.definition(ls.analysis(), where[1], params.position)
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    def references(ls: TapgapServer, params: types.ReferenceParams) -> list[types.Location]:
+        where = ls.relative_name(params.text_document.uri)
+        return [] if where is None else features.references(ls.analysis(), where[1], params.position)
+
+    @server.feature(methods.SUMMARY)
+    def summary(ls: TapgapServer, params: Any) -> dict[str, Any]:
+        return methods.summary(ls.analysis())
+
+    @server.feature(methods.GAPS)
+    def gaps(ls: TapgapServer, params: Any) -> dict[str, Any]:
+        args = _object_params(params)
+        level = args.get("level")
+        if level is not None and level not in methods.LEVELS:
+            raise JsonRpcInvalidParams(f"level must be one of {', '.join(methods.LEVELS)}")
+        kind, file = args.get("kind"), args.get("file")
+        if not all(v is None or isinstance(v, str) for v in (kind, file)):
+            raise JsonRpcInvalidParams("kind and file are strings")
+        ls.analysis()
+        assert ls.project is not None
+        return methods.gaps(ls.project, kind, file, level)
+
+    @server.feature(methods.OBJECT)
+    def object_(ls: TapgapServer, params: Any) -> dict[str, Any] | None:
+        args = _object_params(params)
+        analysis = ls.analysis()
+        key = args.get("key")
+        if isinstance(key, str):
+            found = methods.find_object(analysis, key)
+            return None if found is None else methods.object_json(found)
+        try:
+            uri = args["textDocument"]["uri"]
+            position = types.Position(
+                line=int(args["position"]["line"]), character=int(args["position"]["character"])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise JsonRpcInvalidParams("give key, or textDocument and position") from exc
+        where = ls.relative_name(uri)
+        objects = [] if where is None else features.objects_at(analysis, where[1], position)
+        return methods.object_json(objects[0]) if objects else None
+
+    return server
+
+
+def _object_params(params: Any) -> dict[str, Any]:
+    args = plain(params)
+    if args is None:
+        return {}
+    if not isinstance(args, dict):
+        raise JsonRpcInvalidParams("params must be an object")
+    return args
+
+
+def serve(tcp: str | None = None, cache_dir: Path | None = None, use_cache: bool = True) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    server = build_server(cache_dir, use_cache)
+    try:
+        if tcp is None:
+            server.start_io()
+        else:
+            host, port = parse_tcp(tcp)
+            server.start_tcp(host, port)
+    finally:
+        server.stop()

@@ -1,0 +1,74 @@
+"""A watchdog observer on the workspace root: file system events, handed to the server's event loop.
+
+The observer thread never touches the workspace; it only calls ``deliver`` (through
+``loop.call_soon_threadsafe``) with a ``FileEvent`` for SQL files. Debouncing and applying happen on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+
+from tapgap.workspace import FileEvent
+
+SQL_SUFFIXES = frozenset({".sql", ".pg", ".psql", ".inc"})
+
+
+def is_sql(path: Path) -> bool:
+    return path.suffix.lower() in SQL_SUFFIXES
+
+
+def _path(raw: str | bytes) -> Path:
+    return Path(os.fsdecode(raw))
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[FileEvent], None]) -> None:
+        self.loop = loop
+        self.deliver = deliver
+
+    def _send(self, event: FileEvent) -> None:
+        with contextlib.suppress(RuntimeError):  # a closed loop: the server is going away
+            self.loop.call_soon_threadsafe(self.deliver, event)
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        src = _path(event.src_path)
+        if event.event_type == "moved":
+            dest = _path(event.dest_path)
+            if is_sql(src) or is_sql(dest):
+                self._send(FileEvent("moved", src, dest))
+            return
+        if not is_sql(src):
+            return
+        if event.event_type == "created":
+            self._send(FileEvent("created", src))
+        elif event.event_type in ("modified", "closed"):
+            self._send(FileEvent("changed", src))
+        elif event.event_type == "deleted":
+            self._send(FileEvent("deleted", src))
+
+
+class Watcher:
+    """Watches ``root`` recursively until ``stop``."""
+
+    def __init__(self, root: Path, loop: asyncio.AbstractEventLoop, deliver: Callable[[FileEvent], None]):
+        self.observer: BaseObserver = Observer()
+        self.observer.daemon = True
+        self.observer.schedule(_Handler(loop, deliver), str(root), recursive=True)
+
+    def start(self) -> None:
+        self.observer.start()
+
+    def stop(self) -> None:
+        self.observer.stop()
+        if self.observer.is_alive():
+            self.observer.join(timeout=2)

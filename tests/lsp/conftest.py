@@ -1,0 +1,67 @@
+"""End-to-end fixtures: a real ``tapgap serve`` process over stdio, driven by pytest-lsp."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "supabase"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "lsp: end-to-end test against a real `tapgap serve` process")
+
+
+def copy_example(target: Path) -> Path:
+    root = target / "project"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tapgap"))
+    return root.resolve()
+
+
+def uri(root: Path, name: str) -> str:
+    return (root / name).as_uri()
+
+
+async def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns something truthy (the server publishes asynchronously)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the server")
+        await asyncio.sleep(0.05)
+
+
+def codes(client: LanguageClient, root: Path, name: str) -> list[tuple[str, Any]]:
+    return [(str(d.code), (d.data or {}).get("object")) for d in client.diagnostics.get(uri(root, name), [])]
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "tapgap", "serve", "--no-cache"]),
+)
+async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+    root = copy_example(tmp_path)
+    lsp_client.root = root  # type: ignore[attr-defined]
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                window=types.WindowClientCapabilities(work_done_progress=True)
+            ),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")],
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
