@@ -54,6 +54,13 @@ def codes(client: LanguageClient, root: Path, name: str) -> list[tuple[str, Any]
 async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
     root = copy_example(tmp_path)
     lsp_client.root = root  # type: ignore[attr-defined]
+    coverage: list[Any] = []
+    lsp_client.coverage = coverage  # type: ignore[attr-defined]
+
+    @lsp_client.feature("tapgap/coverageChanged")
+    def coverage_changed(params: Any) -> None:
+        coverage.append(plain(params))
+
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(
@@ -65,3 +72,37 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no
     )
     yield
     await lsp_client.shutdown_session()
+
+
+async def request(client: LanguageClient, method: str, params: Any = None) -> Any:
+    """A custom request; the answer as plain dicts and lists (pygls hands back namedtuples)."""
+    return plain(await client.protocol.send_request_async(method, params))
+
+
+def plain(value: Any) -> Any:
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def open_document(client: LanguageClient, name: str) -> str:
+    root = client.root  # type: ignore[attr-defined]
+    text = (root / name).read_text()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri(root, name), language_id="sql", version=1, text=text)
+        )
+    )
+    return text
+
+
+def replace_document(client: LanguageClient, name: str, text: str, version: int) -> None:
+    root = client.root  # type: ignore[attr-defined]
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri(root, name), version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )

@@ -33,7 +33,9 @@ def objects_at(analysis: ProjectAnalysis, file: str, position: types.Position) -
     if not around:
         return []
     narrowest = min(_size(o.span) for o in around if o.span is not None)
-    return [o for o in around if o.span is not None and _size(o.span) == narrowest]
+    site = [o for o in around if o.span is not None and _size(o.span) == narrowest]
+    # The object the CREATE is about first (a table before its columns), then those with requirements.
+    return sorted(site, key=lambda o: (o.key.count("."), not o.requirements))
 
 
 def assertion_at(analysis: ProjectAnalysis, file: str, position: types.Position) -> Assertion | None:
@@ -59,13 +61,15 @@ def _evidence(obj: ObjectCoverage) -> list[Evidence]:
 
 def object_hover(root: Path, objects: list[ObjectCoverage]) -> str:
     parts = []
-    for obj in objects:
+    required = [o for o in objects if o.requirements] or objects
+    for obj in required:
         lines = [f"**{obj.kind} `{obj.key}`**", ""]
         if not obj.requirements:
             lines.append("nothing required at this level")
         for r in obj.requirements:
             mark = "✓" if r.covered else ("accepted gap" if r.accepted else "✗ untested")
-            links = ", ".join(f"{_link(root, e.file, e.line)} `{e.by}`" for e in r.evidence)
+            shown = dict.fromkeys(f"{_link(root, e.file, e.line)} `{e.by}`" for e in r.evidence)
+            links = ", ".join(shown)
             lines.append(f"- {r.facet}: {mark}" + (f" — {links}" if links else ""))
         parts.append("\n".join(lines))
     return "\n\n---\n\n".join(parts)
@@ -77,7 +81,7 @@ def assertion_hover(root: Path, assertion: Assertion) -> str:
     real = [t for t in assertion.targets if not t.fixture]
     for t in assertion.targets:
         names = ", ".join(f"{kind} `{key}`" for kind, key in t.objects) or "no object of the schema"
-        check = "that it is absent" if t.negated else t.facet
+        check = f"{t.facet} (that it is absent)" if t.negated else t.facet
         fixture = " (a fixture the test creates)" if t.fixture else ""
         lines.append(f"- checks {check} of `{t.written}` → {names}{fixture}")
     if not real and not assertion.exercises:

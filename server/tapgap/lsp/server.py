@@ -60,6 +60,7 @@ class TapgapServer(LanguageServer):
         self.fs_events: list[FileEvent] = []
         self.fs_timer: asyncio.TimerHandle | None = None
         self.watcher: Watcher | None = None
+        self.pending_root: Path | None = None  # from initialize; loaded on initialized or first need
 
     # -- the project -----------------------------------------------------------------------------------
 
@@ -74,8 +75,16 @@ class TapgapServer(LanguageServer):
         self.project = Workspace(root, loaded, store=self.store).load()
         return self.project
 
+    def ensure_project(self) -> Workspace | None:
+        """The workspace, loading it now if a request comes before ``initialized`` finished loading."""
+        if self.project is None and self.pending_root is not None:
+            root, self.pending_root = self.pending_root, None
+            self.open_project(root)
+            self.publish_all()
+        return self.project
+
     def analysis(self) -> ProjectAnalysis:
-        if self.project is None:
+        if self.ensure_project() is None:
             raise JsonRpcInvalidParams("no workspace: the server has not been initialized with a root")
         return self.project.analysis()
 
@@ -88,7 +97,7 @@ class TapgapServer(LanguageServer):
 
     def mutate(self, change: Callable[[Workspace], Delta]) -> None:
         """Run one change of the workspace and publish what it changed; on failure, reload from disk."""
-        project = self.project
+        project = self.ensure_project()
         if project is None:
             return
         try:
@@ -226,17 +235,16 @@ def _root_of(params: types.InitializeParams) -> Path | None:
 
 def build_server(cache_dir: Path | None = None, use_cache: bool = True) -> TapgapServer:
     server = TapgapServer(cache_dir, use_cache)
-    pending_root: list[Path] = []
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: TapgapServer, params: types.InitializeParams) -> None:
         root = _root_of(params)
         if root is not None:
-            pending_root.append(root.absolute())
+            ls.pending_root = root.absolute()
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TapgapServer, params: types.InitializedParams) -> None:
-        if not pending_root:
+        if ls.pending_root is None:
             return
         window = ls.client_capabilities.window
         token: str | None = None
@@ -250,7 +258,7 @@ def build_server(cache_dir: Path | None = None, use_cache: bool = True) -> Tapga
             except Exception:
                 token = None
         try:
-            ls.open_project(pending_root[0])
+            ls.ensure_project()
         except Exception as exc:
             log.exception("tapgap: cannot load the project")
             ls.window_show_message(
@@ -260,7 +268,6 @@ def build_server(cache_dir: Path | None = None, use_cache: bool = True) -> Tapga
         finally:
             if token is not None:
                 ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
-        ls.publish_all()
         ls.start_watching()
 
     @server.feature(types.SHUTDOWN)
