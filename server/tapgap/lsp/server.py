@@ -84,9 +84,10 @@ class TapgapServer(LanguageServer):
         return self.project
 
     def analysis(self) -> ProjectAnalysis:
-        if self.ensure_project() is None:
+        project = self.ensure_project()
+        if project is None:
             raise JsonRpcInvalidParams("no workspace: the server has not been initialized with a root")
-        return self.project.analysis()
+        return project.analysis()
 
     def relative_name(self, uri: str) -> tuple[Path, str] | None:
         path = to_fs_path(uri)
