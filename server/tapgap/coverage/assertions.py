@@ -157,7 +157,7 @@ def analyse_test_file(project: _Project, path: Path) -> FileSuite:
     fixtures = SchemaState(project.state.default_search_path).replay(
         (file_facts.file, file_facts.fixtures) for file_facts, _, _ in chain
     )
-    text_functions = project.text_functions | _text_functions(fixtures)
+    text_functions = (project.text_functions, _text_functions(fixtures))
     for file_facts, via, _ in chain:
         uncountable = uncountable or file_facts.uncountable or _calls_test_helpers(text_functions, file_facts)
         exercises.extend(file_facts.exercises)
@@ -307,14 +307,14 @@ def _with_includes(
             yield inner, path.as_posix(), inner_key
 
 
-def _calls_test_helpers(text_functions: set[str], facts: TestFileFacts) -> bool:
+def _calls_test_helpers(text_functions: tuple[set[str], set[str]], facts: TestFileFacts) -> bool:
     """A plain statement calls a function that may emit TAP lines itself (a project's assertion helper,
     such as ``pgflow_tests.assert_retry_delay``): the number of tests run is then unknown."""
     for exercise in facts.exercises:
         if exercise.action != "call" or exercise.in_assertion:
             continue
         name = exercise.target.name
-        if "assert" in name or "check" in name or name in text_functions:
+        if "assert" in name or "check" in name or any(name in known for known in text_functions):
             return True
     return False
 

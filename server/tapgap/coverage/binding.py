@@ -216,9 +216,7 @@ def _bind(state: SchemaState, target: Target, search_path: Sequence[str]) -> Ite
 
 
 def _indexes(parent: Table | View, target: Target, prefix: tuple[str, str]) -> Iterator[tuple[str, str]]:
-    for rel in parent.schema.relations.values():
-        if not isinstance(rel, Index) or rel.table is not parent:
-            continue
+    for rel in parent.indexes:
         if target.name is not None and rel.name != target.name:
             continue
         if (

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from tapgap import __version__
@@ -45,10 +46,25 @@ def plain(value: Any) -> Any:
     return value
 
 
+class TapgapProtocol(LanguageServerProtocol):
+    """Answers a request whose params do not fit its method with an error (pygls only logs it)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "id" in data and "method" in data:
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+
 class TapgapServer(LanguageServer):
     def __init__(self, cache_dir: Path | None = None, use_cache: bool = True) -> None:
         super().__init__(
-            "tapgap", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            "tapgap",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=TapgapProtocol,
         )
         self.cache_dir = cache_dir
         self.use_cache = use_cache
@@ -79,6 +95,8 @@ class TapgapServer(LanguageServer):
         """The workspace, loading it now if a request comes before ``initialized`` finished loading."""
         if self.project is None and self.pending_root is not None:
             root, self.pending_root = self.pending_root, None
+            self.root = root
+            self.start_watching()  # before the load: a change made during it is applied after it
             self.open_project(root)
             self.publish_all()
         return self.project
@@ -90,6 +108,7 @@ class TapgapServer(LanguageServer):
         return project.analysis()
 
     def relative_name(self, uri: str) -> tuple[Path, str] | None:
+        self.ensure_project()
         path = to_fs_path(uri)
         if path is None or self.root is None:
             return None
@@ -269,7 +288,6 @@ def build_server(cache_dir: Path | None = None, use_cache: bool = True) -> Tapga
         finally:
             if token is not None:
                 ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
-        ls.start_watching()
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: TapgapServer, params: None) -> None:

@@ -75,6 +75,11 @@ class Relation:
     name: str
     schema: Schema
     loc: Loc
+    # Reverse references, kept by the state's mutations so that a DROP touches only what depends on the
+    # object instead of scanning the whole schema (replay stays linear on big projects).
+    indexes: list[Index] = field(default_factory=list, repr=False)
+    readers: list[View] = field(default_factory=list, repr=False)
+    referenced_by: list[tuple[Table, Constraint]] = field(default_factory=list, repr=False)
 
     @property
     def qualified(self) -> str:
@@ -371,15 +376,33 @@ class SchemaState:
 
     def _add_relation(self, rel: Relation) -> None:
         rel.schema.relations[rel.name] = rel
+        if isinstance(rel, Index) and rel.table is not None:
+            rel.table.indexes.append(rel)
+        elif isinstance(rel, View):
+            for read in rel.reads:
+                read.readers.append(rel)
+
+    def _set_reads(self, view: View, reads: list[Relation]) -> None:
+        for read in view.reads:
+            _discard(read.readers, view)
+        view.reads = reads
+        for read in reads:
+            read.readers.append(view)
 
     def _add_constraint(self, table: Table, con: Constraint) -> None:
         table.constraints[con.name] = con
         table.schema.constraint_names[con.name] += 1
+        if con.ref_table is not None:
+            con.ref_table.referenced_by.append((table, con))
 
     def _remove_constraint(self, table: Table, con: Constraint) -> None:
         if table.constraints.get(con.name) is con:
             del table.constraints[con.name]
             table.schema.constraint_names[con.name] -= 1
+            if con.ref_table is not None:
+                con.ref_table.referenced_by = [
+                    pair for pair in con.ref_table.referenced_by if pair[1] is not con
+                ]
         if con.index is not None:
             self._remove_relation(con.index)
 
@@ -387,15 +410,19 @@ class SchemaState:
         del table.constraints[con.name]
         table.schema.constraint_names[con.name] -= 1
         con.name = new
-        self._add_constraint(table, con)
+        table.constraints[new] = con
+        table.schema.constraint_names[new] += 1
 
     def _remove_relation(self, rel: Relation) -> None:
         if rel.schema.relations.get(rel.name) is rel:
             del rel.schema.relations[rel.name]
-        if isinstance(rel, Table | View):
-            for other in list(rel.schema.relations.values()):
-                if isinstance(other, Index) and other.table is rel:
-                    self._remove_relation(other)
+        if isinstance(rel, Index) and rel.table is not None:
+            _discard(rel.table.indexes, rel)
+        if isinstance(rel, View):
+            for read in rel.reads:
+                _discard(read.readers, rel)
+        for index in list(rel.indexes):
+            self._remove_relation(index)
         if isinstance(rel, Table):
             for con in list(rel.constraints.values()):
                 self._remove_constraint(rel, con)
@@ -409,21 +436,12 @@ class SchemaState:
         rel.name = new
         rel.schema.relations[new] = rel
 
-    def _dependents(self, target: Relation) -> Iterator[Relation]:
-        for schema in self.schemas.values():
-            for rel in list(schema.relations.values()):
-                if isinstance(rel, View) and target in rel.reads:
-                    yield rel
-
     def _drop_relation(self, rel: Relation, cascade: bool) -> None:
         self._remove_relation(rel)
-        if isinstance(rel, Table):
-            for other in self.tables():
-                for con in list(other.constraints.values()):
-                    if con.ref_table is rel:
-                        self._remove_constraint(other, con)
+        for other, con in list(rel.referenced_by):
+            self._remove_constraint(other, con)
         if cascade:
-            for dependent in list(self._dependents(rel)):
+            for dependent in list(rel.readers):
                 self._drop_relation(dependent, cascade)
 
     # -- reading -----------------------------------------------------------------------------------------
@@ -454,6 +472,13 @@ class SchemaState:
 
         found: Function | None = self._lookup(name, find)
         return found
+
+
+def _discard(items: list[Any], item: object) -> None:
+    for i, candidate in enumerate(items):
+        if candidate is item:
+            del items[i]
+            return
 
 
 # ---------------------------------------------------------------------------------------------- replay
@@ -651,7 +676,7 @@ def _create_view(state: SchemaState, op: m.CreateView, loc: Loc) -> None:
     if existing is not None:
         if op.replace and isinstance(existing, View) and not existing.materialized:
             existing.loc = loc
-            existing.reads = reads
+            state._set_reads(existing, reads)
         return
     state._add_relation(View(op.name.name, schema, loc, materialized=op.materialized, reads=reads))
 
@@ -682,13 +707,12 @@ def _drop_column(state: SchemaState, table: Table, column: Column) -> None:
     for con in list(table.constraints.values()):
         if column in con.columns:
             state._remove_constraint(table, con)
-    for rel in list(table.schema.relations.values()):
-        if isinstance(rel, Index) and rel.table is table and column in rel.columns:
-            state._remove_relation(rel)
-    for other in state.tables():
-        for con in list(other.constraints.values()):
-            if column in con.ref_columns:
-                state._remove_constraint(other, con)
+    for index in list(table.indexes):
+        if column in index.columns:
+            state._remove_relation(index)
+    for other, con in list(table.referenced_by):
+        if column in con.ref_columns:
+            state._remove_constraint(other, con)
     if column.sequence is not None:
         state._remove_relation(column.sequence)
 
