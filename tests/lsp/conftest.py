@@ -48,20 +48,19 @@ def codes(client: LanguageClient, root: Path, name: str) -> list[tuple[str, Any]
     return [(str(d.code), (d.data or {}).get("object")) for d in client.diagnostics.get(uri(root, name), [])]
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "tapgap", "serve", "--no-cache"]),
-)
-async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
-    root = copy_example(tmp_path)
-    lsp_client.root = root  # type: ignore[attr-defined]
-    coverage: list[Any] = []
-    lsp_client.coverage = coverage  # type: ignore[attr-defined]
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "tapgap", "serve", "--no-cache"])
 
-    @lsp_client.feature("tapgap/coverageChanged")
+
+async def _start(client: LanguageClient, root: Path) -> None:
+    client.root = root  # type: ignore[attr-defined]
+    coverage: list[Any] = []
+    client.coverage = coverage  # type: ignore[attr-defined]
+
+    @client.feature("tapgap/coverageChanged")
     def coverage_changed(params: Any) -> None:
         coverage.append(plain(params))
 
-    await lsp_client.initialize_session(
+    await client.initialize_session(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(
                 window=types.WindowClientCapabilities(work_done_progress=True)
@@ -70,6 +69,20 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")],
         )
     )
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A server of its own on a fresh copy of the example: for tests that change files or buffers."""
+    await _start(lsp_client, copy_example(tmp_path))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER, scope="module")
+async def shared(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One server per test module, for tests that only ask (run with ``loop_scope="module"``)."""
+    await _start(lsp_client, copy_example(tmp_path_factory.mktemp("shared")))
     yield
     await lsp_client.shutdown_session()
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import codes, uri, wait_until
+from tests.lsp.conftest import codes, open_document, replace_document, request, uri, wait_until
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio(loop_scope="function")]
 
@@ -99,3 +101,15 @@ async def test_did_change_watched_files_is_honoured(client: LanguageClient) -> N
         )
     )
     await wait_until(lambda: ("untested", "app.projects.id") not in codes(client, root, TABLES))
+
+
+async def test_coverage_changed_is_notified(client: LanguageClient) -> None:
+    root = client.root  # type: ignore[attr-defined]
+    await wait_until(lambda: codes(client, root, TABLES))
+    text = open_document(client, TEST)
+    replace_document(client, TEST, text + "select has_column('app', 'projects', 'id', 'ids');\n", 2)
+    coverage: list[Any] = client.coverage  # type: ignore[attr-defined]
+    await wait_until(lambda: coverage)
+    assert coverage[-1]["total"]["covered"] == 52
+    summary = await request(client, "tapgap/summary")
+    assert summary["total"] == coverage[-1]["total"]

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import codes, open_document, replace_document, request, uri, wait_until
+from tests.lsp.conftest import request, uri
 
-pytestmark = [pytest.mark.lsp, pytest.mark.asyncio(loop_scope="function")]
+pytestmark = [pytest.mark.lsp, pytest.mark.asyncio(loop_scope="module")]
 
 TABLES = "migrations/20240102000000_tables.sql"
 TEST = "tests/01_tasks.test.sql"
 
 
-async def test_summary(client: LanguageClient) -> None:
-    answer = await request(client, "tapgap/summary", {})
+async def test_summary(shared: LanguageClient) -> None:
+    answer = await request(shared, "tapgap/summary", {})
     assert answer["level"] == "normal"
     total = answer["total"]
     assert total["kind"] == "total" and total["requirements"] == 98 and total["covered"] == 51
@@ -24,39 +22,27 @@ async def test_summary(client: LanguageClient) -> None:
     assert sum(k["requirements"] for k in answer["kinds"]) == total["requirements"]
 
 
-async def test_gaps_filters(client: LanguageClient) -> None:
-    everything = await request(client, "tapgap/gaps", {})
+async def test_gaps_filters(shared: LanguageClient) -> None:
+    everything = await request(shared, "tapgap/gaps", {})
     assert everything["count"] == len(everything["objects"]) > 0
-    columns = await request(client, "tapgap/gaps", {"kind": "column", "file": TABLES})
+    columns = await request(shared, "tapgap/gaps", {"kind": "column", "file": TABLES})
     assert columns["count"] > 0
     assert all(o["kind"] == "column" and o["file"] == TABLES and o["missing"] for o in columns["objects"])
     assert "app.projects.id" in {o["key"] for o in columns["objects"]}
-    lenient = await request(client, "tapgap/gaps", {"level": "lenient"})
+    lenient = await request(shared, "tapgap/gaps", {"level": "lenient"})
     assert lenient["level"] == "lenient" and lenient["count"] < everything["count"]
 
 
-async def test_object_by_key_and_by_position(client: LanguageClient) -> None:
-    root = client.root  # type: ignore[attr-defined]
-    by_key = await request(client, "tapgap/object", {"key": "app.projects"})
+async def test_object_by_key_and_by_position(shared: LanguageClient) -> None:
+    root = shared.root  # type: ignore[attr-defined]
+    by_key = await request(shared, "tapgap/object", {"key": "app.projects"})
     assert by_key["kind"] == "table" and by_key["file"] == TABLES
     exists = next(r for r in by_key["requirements"] if r["facet"] == "exists")
     assert exists["covered"] and exists["evidence"][0]["file"] == "tests/00_schema.test.sql"
     at = await request(
-        client,
+        shared,
         "tapgap/object",
         {"textDocument": {"uri": uri(root, TABLES)}, "position": {"line": 21, "character": 2}},
     )
     assert at["key"] == "app.projects"
-    assert await request(client, "tapgap/object", {"key": "app.nothing"}) is None
-
-
-async def test_coverage_changed_is_notified(client: LanguageClient) -> None:
-    root = client.root  # type: ignore[attr-defined]
-    await wait_until(lambda: codes(client, root, TABLES))
-    text = open_document(client, TEST)
-    replace_document(client, TEST, text + "select has_column('app', 'projects', 'id', 'ids');\n", 2)
-    coverage: list[Any] = client.coverage  # type: ignore[attr-defined]
-    await wait_until(lambda: coverage)
-    assert coverage[-1]["total"]["covered"] == 52
-    summary = await request(client, "tapgap/summary")
-    assert summary["total"] == coverage[-1]["total"]
+    assert await request(shared, "tapgap/object", {"key": "app.nothing"}) is None
