@@ -120,7 +120,10 @@ def _serve(args: argparse.Namespace) -> int:
     from tapgap.lsp.server import serve  # imports pygls: only when serving
 
     serve(
-        tcp=args.tcp, cache_dir=Path(args.cache_dir) if args.cache_dir else None, use_cache=not args.no_cache
+        tcp=args.tcp,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        use_cache=not args.no_cache,
+        level=args.level,
     )
     return EXIT_OK
 
@@ -325,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--cache-dir", metavar="DIR", help=f"where per-file facts are cached (default: {DEFAULT_CACHE})"
     )
     serve.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    serve.add_argument(
+        "--level", choices=("lenient", "normal", "strict"), help="override the configured level"
+    )
     serve.set_defaults(run=_serve)
     return parser
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -119,3 +121,52 @@ def replace_document(client: LanguageClient, name: str, text: str, version: int)
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
         )
     )
+
+
+# -- raw JSON-RPC, for what a well-behaved client cannot send ------------------------------------------------
+
+
+def frame(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def message(payload: object) -> bytes:
+    return frame(json.dumps(payload).encode())
+
+
+def session(root: Path, *middle: bytes) -> bytes:
+    """initialize, initialized, ``middle``, shutdown and exit, as bytes on the wire."""
+    start = {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}
+    return b"".join(
+        [
+            message({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": start}),
+            message({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+            *middle,
+            message({"jsonrpc": "2.0", "id": 999, "method": "shutdown"}),
+            message({"jsonrpc": "2.0", "method": "exit"}),
+        ]
+    )
+
+
+def messages_of(wire: bytes) -> list[dict[str, Any]]:
+    found = []
+    while wire:
+        header, _, rest = wire.partition(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in header.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+        found.append(json.loads(rest[:length]))
+        wire = rest[length:]
+    return found
+
+
+def run_stdio(wire: bytes, *args: str) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tapgap", "serve", "--no-cache", *args],
+        input=wire,
+        capture_output=True,
+        timeout=30,
+    )
+    return messages_of(done.stdout)

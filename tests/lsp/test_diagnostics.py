@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import codes, open_document, replace_document, request, uri, wait_until
+from tests.lsp.conftest import (
+    codes,
+    copy_example,
+    open_document,
+    replace_document,
+    request,
+    run_stdio,
+    session,
+    uri,
+    wait_until,
+)
 
-pytestmark = [pytest.mark.lsp, pytest.mark.asyncio(loop_scope="function")]
+pytestmark = [pytest.mark.lsp]
 
 TABLES = "migrations/20240102000000_tables.sql"
 TEST = "tests/01_tasks.test.sql"
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_diagnostics_on_open(client: LanguageClient) -> None:
     root = client.root  # type: ignore[attr-defined]
     found = await wait_until(lambda: codes(client, root, TABLES))
@@ -38,6 +50,7 @@ async def _open(client: LanguageClient, name: str) -> str:
     return text
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_editing_a_test_buffer_clears_a_schema_diagnostic(client: LanguageClient) -> None:
     root = client.root  # type: ignore[attr-defined]
     await wait_until(lambda: ("untested", "app.projects") in codes(client, root, TABLES))
@@ -60,6 +73,7 @@ async def test_editing_a_test_buffer_clears_a_schema_diagnostic(client: Language
     await wait_until(lambda: ("untested", "app.projects.id") in codes(client, root, TABLES))
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_incremental_edits_and_stale_versions(client: LanguageClient) -> None:
     root = client.root  # type: ignore[attr-defined]
     await wait_until(lambda: ("untested", "app.projects.id") in codes(client, root, TABLES))
@@ -79,6 +93,7 @@ async def test_incremental_edits_and_stale_versions(client: LanguageClient) -> N
     await wait_until(lambda: ("untested", "app.projects.id") not in codes(client, root, TABLES))
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_a_file_written_on_disk_updates_diagnostics(client: LanguageClient) -> None:
     root = client.root  # type: ignore[attr-defined]
     await wait_until(lambda: ("untested", "app.projects.id") in codes(client, root, TABLES))
@@ -90,6 +105,7 @@ async def test_a_file_written_on_disk_updates_diagnostics(client: LanguageClient
     await wait_until(lambda: ("untested", "app.projects.id") in codes(client, root, TABLES))
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_did_change_watched_files_is_honoured(client: LanguageClient) -> None:
     root = client.root  # type: ignore[attr-defined]
     await wait_until(lambda: ("untested", "app.projects.id") in codes(client, root, TABLES))
@@ -103,6 +119,7 @@ async def test_did_change_watched_files_is_honoured(client: LanguageClient) -> N
     await wait_until(lambda: ("untested", "app.projects.id") not in codes(client, root, TABLES))
 
 
+@pytest.mark.asyncio(loop_scope="function")
 async def test_coverage_changed_is_notified(client: LanguageClient) -> None:
     root = client.root  # type: ignore[attr-defined]
     await wait_until(lambda: codes(client, root, TABLES))
@@ -113,3 +130,14 @@ async def test_coverage_changed_is_notified(client: LanguageClient) -> None:
     assert coverage[-1]["total"]["covered"] == 52
     summary = await request(client, "tapgap/summary")
     assert summary["total"] == coverage[-1]["total"]
+
+
+def test_lenient_level_makes_untested_an_information(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    (root / "tapgap.toml").write_text('level = "lenient"\n')
+    published = [
+        m["params"] for m in run_stdio(session(root)) if m.get("method") == "textDocument/publishDiagnostics"
+    ]
+    untested = [d for p in published for d in p["diagnostics"] if d["code"] == "untested"]
+    assert untested and {d["severity"] for d in untested} == {types.DiagnosticSeverity.Information.value}
+    assert all(d["source"] == "tapgap" and d["data"]["object"] for d in untested)

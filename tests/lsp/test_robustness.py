@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-import json
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import codes, copy_example, open_document, replace_document, request, wait_until
+from tests.lsp.conftest import (
+    codes,
+    copy_example,
+    frame,
+    message,
+    messages_of,
+    open_document,
+    replace_document,
+    request,
+    run_stdio,
+    session,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.lsp]
 
@@ -51,47 +64,58 @@ async def test_a_file_that_vanishes(client: LanguageClient) -> None:
 
 
 def test_malformed_frames_over_stdio(tmp_path: Path) -> None:
-    """Garbage JSON on the wire: the server logs it and answers the next request."""
+    """Garbage JSON and params that do not fit: errors, and the server answers the next request."""
     root = copy_example(tmp_path)
-
-    def frame(body: bytes) -> bytes:
-        return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-    def message(payload: object) -> bytes:
-        return frame(json.dumps(payload).encode())
-
-    wire = b"".join(
-        [
-            message(
-                {
-                    "jsonrpc": "2.0",
-                    "id": 1,
-                    "method": "initialize",
-                    "params": {"processId": None, "rootUri": root.as_uri(), "capabilities": {}},
-                }
-            ),
-            message({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    answers = run_stdio(
+        session(
+            root,
             frame(b"{this is not json"),
             message(
                 {"jsonrpc": "2.0", "id": 9, "method": "textDocument/hover", "params": {"textDocument": 1}}
             ),
             message({"jsonrpc": "2.0", "id": 2, "method": "tapgap/summary", "params": {}}),
-            message({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}),
-            message({"jsonrpc": "2.0", "method": "exit"}),
-        ]
+        )
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "tapgap", "serve", "--no-cache"],
-        input=wire,
-        capture_output=True,
-        timeout=30,
+    by_id = {a["id"]: a for a in answers if "id" in a}
+    assert by_id[9]["error"]["code"] == -32602  # invalid params
+    assert by_id[2]["result"]["total"]["kind"] == "total"
+    assert by_id[999]["result"] is None  # and it shut down cleanly
+
+
+def test_tcp_serves_loopback(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tapgap", "serve", "--no-cache", "--tcp", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    out = done.stdout
-    assert b'"id": 2' in out or b'"id":2' in out
-    answers = [json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in out.split(b"Content-Length")[1:]]
-    assert next(a for a in answers if a.get("id") == 9)["error"]["code"] == -32602  # invalid params
-    summary = next(a for a in answers if a.get("id") == 2)
-    assert summary["result"]["total"]["kind"] == "total"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=20)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        with connection:
+            wire = session(root, message({"jsonrpc": "2.0", "id": 2, "method": "tapgap/summary"}))
+            connection.sendall(wire)
+            received = b""
+            while b'"id": 999' not in received:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        by_id = {a["id"]: a for a in messages_of(received) if "id" in a}
+        assert by_id[2]["result"]["total"]["kind"] == "total"
+    finally:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def test_tcp_refuses_other_hosts() -> None:

@@ -21,7 +21,10 @@ from pygls.uris import to_fs_path
 
 from tapgap import __version__
 from tapgap.analysis import ProjectAnalysis
+from tapgap.cli import DEFAULT_BASELINE
 from tapgap.config import load_config
+from tapgap.coverage.baseline import BaselineError, load_baseline
+from tapgap.coverage.requirements import Level
 from tapgap.facts import namespace
 from tapgap.files import relative
 from tapgap.findings import Finding
@@ -47,9 +50,12 @@ def plain(value: Any) -> Any:
 
 
 class TapgapProtocol(LanguageServerProtocol):
-    """Answers a request whose params do not fit its method with an error (pygls only logs it)."""
+    """Answers a request whose params do not fit its method with an error (pygls only logs it), and
+    takes a custom request or notification without ``params`` (optional in JSON-RPC; pygls 2.1 rejects it)."""
 
     def structure_message(self, data: dict[str, Any]) -> Any:
+        if "jsonrpc" in data and "method" in data and "params" not in data:
+            data = {**data, "params": None}
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
@@ -59,7 +65,9 @@ class TapgapProtocol(LanguageServerProtocol):
 
 
 class TapgapServer(LanguageServer):
-    def __init__(self, cache_dir: Path | None = None, use_cache: bool = True) -> None:
+    def __init__(
+        self, cache_dir: Path | None = None, use_cache: bool = True, level: Level | None = None
+    ) -> None:
         super().__init__(
             "tapgap",
             __version__,
@@ -67,6 +75,7 @@ class TapgapServer(LanguageServer):
             protocol_cls=TapgapProtocol,
         )
         self.cache_dir = cache_dir
+        self.level = level
         self.use_cache = use_cache
         self.project: Workspace | None = None
         self.store: FactStore | None = None
@@ -88,7 +97,15 @@ class TapgapServer(LanguageServer):
         else:
             self.store = FactStore.disabled()
         self.root = root
-        self.project = Workspace(root, loaded, store=self.store).load()
+        baseline = root / (loaded.config.baseline or DEFAULT_BASELINE)
+        try:
+            accepted = load_baseline(baseline)
+        except BaselineError as exc:  # the editor still gets diagnostics, all of them
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=f"tapgap: {exc}")
+            )
+            accepted = None
+        self.project = Workspace(root, loaded, self.level, accepted, store=self.store).load()
         return self.project
 
     def ensure_project(self) -> Workspace | None:
@@ -213,6 +230,11 @@ class TapgapServer(LanguageServer):
             self.watcher = None
 
     def stop(self) -> None:
+        for timer in [*self.doc_timers.values(), self.fs_timer]:
+            if timer is not None:
+                timer.cancel()
+        self.doc_timers.clear()
+        self.fs_timer = None
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
@@ -253,8 +275,10 @@ def _root_of(params: types.InitializeParams) -> Path | None:
     return None
 
 
-def build_server(cache_dir: Path | None = None, use_cache: bool = True) -> TapgapServer:
-    server = TapgapServer(cache_dir, use_cache)
+def build_server(
+    cache_dir: Path | None = None, use_cache: bool = True, level: Level | None = None
+) -> TapgapServer:
+    server = TapgapServer(cache_dir, use_cache, level)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: TapgapServer, params: types.InitializeParams) -> None:
@@ -385,9 +409,14 @@ def _object_params(params: Any) -> dict[str, Any]:
     return args
 
 
-def serve(tcp: str | None = None, cache_dir: Path | None = None, use_cache: bool = True) -> None:
+def serve(
+    tcp: str | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    level: Level | None = None,
+) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    server = build_server(cache_dir, use_cache)
+    server = build_server(cache_dir, use_cache, level)
     try:
         if tcp is None:
             server.start_io()
