@@ -44,6 +44,8 @@ def plain(value: Any) -> Any:
     """pygls hands custom params over as namedtuples: back to dicts and lists."""
     if hasattr(value, "_asdict"):
         return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
