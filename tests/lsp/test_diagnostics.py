@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,21 @@ async def test_did_change_watched_files_is_honoured(client: LanguageClient) -> N
             changes=[types.FileEvent(uri=path.as_uri(), type=types.FileChangeType.Created)]
         )
     )
+    await wait_until(lambda: ("untested", "app.projects.id") not in codes(client, root, TABLES))
+    # the observer saw the same change: it is analysed once (one coverageChanged, not two)
+    await asyncio.sleep(0.5)
+    assert len(client.coverage) == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_file_moved_on_disk(client: LanguageClient) -> None:
+    root = client.root  # type: ignore[attr-defined]
+    path = root / "tests" / "09_new.test.sql"
+    path.write_text("select has_column('app', 'projects', 'id', 'projects have ids');\n")
+    await wait_until(lambda: ("untested", "app.projects.id") not in codes(client, root, TABLES))
+    path.rename(root / "tests" / "09_new.test.sql.off")  # no longer a test file
+    await wait_until(lambda: ("untested", "app.projects.id") in codes(client, root, TABLES))
+    (root / "tests" / "09_new.test.sql.off").rename(root / "tests" / "10_back.test.sql")
     await wait_until(lambda: ("untested", "app.projects.id") not in codes(client, root, TABLES))
 
 
