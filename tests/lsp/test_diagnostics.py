@@ -157,3 +157,18 @@ def test_lenient_level_makes_untested_an_information(tmp_path: Path) -> None:
     untested = [d for p in published for d in p["diagnostics"] if d["code"] == "untested"]
     assert untested and {d["severity"] for d in untested} == {types.DiagnosticSeverity.Information.value}
     assert all(d["source"] == "tapgap" and d["data"]["object"] for d in untested)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_new_configuration_reloads_the_project(client: LanguageClient) -> None:
+    root = client.root  # type: ignore[attr-defined]
+    await wait_until(lambda: ("untested", "app.projects.id") in codes(client, root, TABLES))
+
+    def severities() -> set[Any]:
+        return {d.severity for d in client.diagnostics.get(uri(root, TABLES), []) if d.code == "untested"}
+
+    assert severities() == {types.DiagnosticSeverity.Warning}
+    (root / "tapgap.toml").write_text('level = "lenient"\n')
+    await wait_until(lambda: severities() == {types.DiagnosticSeverity.Information})
+    summary = await request(client, "tapgap/summary")
+    assert summary["level"] == "lenient"

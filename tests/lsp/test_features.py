@@ -6,7 +6,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import uri
+from tests.lsp.conftest import plain, uri
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio(loop_scope="module")]
 
@@ -82,3 +82,15 @@ async def test_references_go_from_the_ddl_to_its_assertions(shared: LanguageClie
     where = {(loc.uri.rsplit("/", 2)[-2:][1], loc.range.start.line) for loc in found}
     assert ("00_schema.test.sql", 9) in where  # has_table('app', 'projects')
     assert ("03_rls.test.sql", 10) in where
+
+
+async def test_the_lens_command_answers_the_object(shared: LanguageClient) -> None:
+    lenses = await shared.text_document_code_lens_async(
+        types.CodeLensParams(text_document=_doc(shared, TABLES))
+    )
+    command = next(lens.command for lens in lenses if lens.command and lens.range.start.line == 18)
+    assert command is not None
+    answer = await shared.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
+    )
+    assert plain(answer)["key"] == "app.team_members.memberships_user_idx"

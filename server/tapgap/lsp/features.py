@@ -12,6 +12,8 @@ from tapgap.coverage.index import Evidence, ObjectCoverage
 from tapgap.lsp.diagnostics import file_uri, lsp_range
 from tapgap.sql.source import Span
 
+SHOW_OBJECT = "tapgap.showObject"  # the code lens command (answered like ``tapgap/object`` by key)
+
 
 def _contains(span: Span, line: int, character: int) -> bool:
     if (line, character) < (span.line, span.col):
@@ -131,7 +133,7 @@ def code_lenses(analysis: ProjectAnalysis, file: str) -> list[types.CodeLens]:
         lenses.append(
             types.CodeLens(
                 range=lsp_range(first.span),
-                command=types.Command(title=title, command="tapgap.showObject", arguments=[first.key]),
+                command=types.Command(title=title, command=SHOW_OBJECT, arguments=[first.key]),
                 data={"objects": [o.key for o in objects]},
             )
         )

@@ -22,7 +22,7 @@ from pygls.uris import to_fs_path
 from tapgap import __version__
 from tapgap.analysis import ProjectAnalysis
 from tapgap.cli import DEFAULT_BASELINE
-from tapgap.config import load_config
+from tapgap.config import CONFIG_FILE, PYPROJECT_FILE, ConfigError, load_config
 from tapgap.coverage.baseline import BaselineError, load_baseline
 from tapgap.coverage.requirements import Level
 from tapgap.facts import namespace
@@ -88,18 +88,22 @@ class TapgapServer(LanguageServer):
         self.fs_timer: asyncio.TimerHandle | None = None
         self.watcher: Watcher | None = None
         self.pending_root: Path | None = None  # from initialize; loaded on initialized or first need
+        self.baseline_path: Path | None = None
+        self.settings_changed = False  # the configuration or the baseline changed on disk: reload
 
     # -- the project -----------------------------------------------------------------------------------
 
     def open_project(self, root: Path) -> Workspace:
         loaded = load_config(root)
+        if self.store is not None:
+            self.store.close()
         if self.use_cache:
             path = self.cache_dir or root / ".tapgap" / "cache"
             self.store = FactStore(path, namespace=namespace(loaded.config.fingerprint()))
         else:
             self.store = FactStore.disabled()
         self.root = root
-        baseline = root / (loaded.config.baseline or DEFAULT_BASELINE)
+        baseline = self.baseline_path = root / (loaded.config.baseline or DEFAULT_BASELINE)
         try:
             accepted = load_baseline(baseline)
         except BaselineError as exc:  # the editor still gets diagnostics, all of them
@@ -119,6 +123,37 @@ class TapgapServer(LanguageServer):
             self.open_project(root)
             self.publish_all()
         return self.project
+
+    def is_settings(self, path: Path) -> bool:
+        """The configuration or the baseline: a change means a new workspace."""
+        if self.root is None:
+            return False
+        path = path.absolute()
+        return path in (self.root / CONFIG_FILE, self.root / PYPROJECT_FILE, self.baseline_path)
+
+    def watched(self, path: Path) -> bool:
+        return is_sql(path) or self.is_settings(path)
+
+    def reload(self) -> None:
+        """Load the project again (new configuration or baseline); open buffers still stand for their files."""
+        if self.project is None or self.root is None:
+            return
+        before = self.project.analysis().index
+        try:
+            project = self.open_project(self.root)
+        except ConfigError as exc:
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"tapgap: {exc}")
+            )
+            return
+        for doc in list(self.workspace.text_documents.values()):
+            where = self.relative_name(doc.uri)
+            if where is not None and is_sql(where[0]):
+                project.set_buffer(where[0], doc.source)
+        self.publish_all()
+        after = project.analysis().index
+        if (before.level, before.total, before.kinds) != (after.level, after.total, after.kinds):
+            self.notify_coverage()
 
     def analysis(self) -> ProjectAnalysis:
         project = self.ensure_project()
@@ -210,7 +245,10 @@ class TapgapServer(LanguageServer):
     # -- files on disk ----------------------------------------------------------------------------------
 
     def file_event(self, event: FileEvent) -> None:
-        self.fs_events.append(event)
+        if any(p is not None and self.is_settings(p) for p in (event.path, event.dest)):
+            self.settings_changed = True
+        else:
+            self.fs_events.append(event)
         if self.fs_timer is not None:
             self.fs_timer.cancel()
         self.fs_timer = asyncio.get_running_loop().call_later(FILES_DEBOUNCE, self.flush_files)
@@ -218,6 +256,10 @@ class TapgapServer(LanguageServer):
     def flush_files(self) -> None:
         self.fs_timer = None
         events, self.fs_events = _coalesce(self.fs_events), []
+        if self.settings_changed:
+            self.settings_changed = False
+            self.reload()  # reads every file again: no need to apply the events
+            return
         if events:
             self.mutate(lambda project: project.apply(events))
 
@@ -225,7 +267,7 @@ class TapgapServer(LanguageServer):
         if self.root is None or self.watcher is not None:
             return
         try:
-            self.watcher = Watcher(self.root, asyncio.get_running_loop(), self.file_event)
+            self.watcher = Watcher(self.root, asyncio.get_running_loop(), self.file_event, self.watched)
             self.watcher.start()
         except OSError as exc:  # e.g. out of inotify watches: the editor's events still work
             log.warning("tapgap: cannot watch %s: %s", self.root, exc)
@@ -362,6 +404,12 @@ def build_server(
     def references(ls: TapgapServer, params: types.ReferenceParams) -> list[types.Location]:
         where = ls.relative_name(params.text_document.uri)
         return [] if where is None else features.references(ls.analysis(), where[1], params.position)
+
+    @server.command(features.SHOW_OBJECT)
+    def show_object(ls: TapgapServer, key: str) -> dict[str, Any] | None:
+        """The code lens command: the object, as ``tapgap/object`` answers it."""
+        found = methods.find_object(ls.analysis(), key)
+        return None if found is None else methods.object_json(found)
 
     @server.feature(methods.SUMMARY)
     def summary(ls: TapgapServer, params: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """A watchdog observer on the workspace root: file system events, handed to the server's event loop.
 
 The observer thread never touches the workspace; it only calls ``deliver`` (through
-``loop.call_soon_threadsafe``) with a ``FileEvent`` for SQL files. Debouncing and applying happen on the loop.
+``loop.call_soon_threadsafe``) with a ``FileEvent`` for the files it wants (SQL files, the configuration). Debouncing and applying happen on the loop.
 """
 
 from __future__ import annotations
@@ -30,9 +30,15 @@ def _path(raw: str | bytes) -> Path:
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[FileEvent], None]) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        deliver: Callable[[FileEvent], None],
+        wanted: Callable[[Path], bool],
+    ) -> None:
         self.loop = loop
         self.deliver = deliver
+        self.wanted = wanted
 
     def _send(self, event: FileEvent) -> None:
         with contextlib.suppress(RuntimeError):  # a closed loop: the server is going away
@@ -44,10 +50,10 @@ class _Handler(FileSystemEventHandler):
         src = _path(event.src_path)
         if event.event_type == "moved":
             dest = _path(event.dest_path)
-            if is_sql(src) or is_sql(dest):
+            if self.wanted(src) or self.wanted(dest):
                 self._send(FileEvent("moved", src, dest))
             return
-        if not is_sql(src):
+        if not self.wanted(src):
             return
         if event.event_type == "created":
             self._send(FileEvent("created", src))
@@ -58,12 +64,18 @@ class _Handler(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watches ``root`` recursively until ``stop``."""
+    """Watches ``root`` recursively until ``stop``, delivering events for the paths ``wanted`` accepts."""
 
-    def __init__(self, root: Path, loop: asyncio.AbstractEventLoop, deliver: Callable[[FileEvent], None]):
+    def __init__(
+        self,
+        root: Path,
+        loop: asyncio.AbstractEventLoop,
+        deliver: Callable[[FileEvent], None],
+        wanted: Callable[[Path], bool] = is_sql,
+    ):
         self.observer: BaseObserver = Observer()
         self.observer.daemon = True
-        self.observer.schedule(_Handler(loop, deliver), str(root), recursive=True)
+        self.observer.schedule(_Handler(loop, deliver, wanted), str(root), recursive=True)
 
     def start(self) -> None:
         self.observer.start()
