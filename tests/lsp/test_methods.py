@@ -29,6 +29,8 @@ async def test_gaps_filters(shared: LanguageClient) -> None:
     assert columns["count"] > 0
     assert all(o["kind"] == "column" and o["file"] == TABLES and o["missing"] for o in columns["objects"])
     assert "app.projects.id" in {o["key"] for o in columns["objects"]}
+    by_uri = await request(shared, "tapgap/gaps", {"kind": "column", "file": uri(shared.root, TABLES)})  # type: ignore[attr-defined]
+    assert by_uri == columns
     lenient = await request(shared, "tapgap/gaps", {"level": "lenient"})
     assert lenient["level"] == "lenient" and lenient["count"] < everything["count"]
 

@@ -178,7 +178,7 @@ class TapgapServer(LanguageServer):
             delta = change(project)
         except Exception:
             log.exception("tapgap: an update failed; reloading the workspace")
-            before = project.analysis().index
+            before = project.current.index if project.current is not None else None
             try:
                 project.load()
             except Exception:
@@ -186,7 +186,7 @@ class TapgapServer(LanguageServer):
                 return
             self.publish_all()
             after = project.analysis().index
-            if (before.total, before.kinds) != (after.total, after.kinds):
+            if before is None or (before.total, before.kinds) != (after.total, after.kinds):
                 self.notify_coverage()
             return
         for name, findings in delta.findings.items():
@@ -424,6 +424,9 @@ def build_server(
         kind, file = args.get("kind"), args.get("file")
         if not all(v is None or isinstance(v, str) for v in (kind, file)):
             raise JsonRpcInvalidParams("kind and file are strings")
+        if file is not None and file.startswith("file:"):
+            where = ls.relative_name(file)
+            file = None if where is None else where[1]
         ls.analysis()
         assert ls.project is not None
         return methods.gaps(ls.project, kind, file, level)
