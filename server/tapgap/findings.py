@@ -11,7 +11,7 @@ from tapgap.sql.source import Span
 Severity = Literal["error", "warning", "info", "hint"]
 
 
-class Finding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Finding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, array_like=True):
     code: str
     severity: Severity
     file: str

@@ -35,7 +35,7 @@ class Arg(msgspec.Struct, frozen=True, array_like=True):
 CallContext = Literal["top", "do", "function"]
 
 
-class Call(msgspec.Struct, frozen=True, kw_only=True):
+class Call(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
     """One call of a pgTAP (or configured custom) assertion function."""
 
     function: str  # catalogue name, e.g. "has_table", or "tests.rls_enabled" for a custom assertion
@@ -52,18 +52,18 @@ class Call(msgspec.Struct, frozen=True, kw_only=True):
     search_path: tuple[str, ...] = ("public",)
 
 
-class Plan(msgspec.Struct, frozen=True):
+class Plan(msgspec.Struct, frozen=True, array_like=True):
     count: int | None  # None: no_plan()
     span: Span
 
 
-class Include(msgspec.Struct, frozen=True):
+class Include(msgspec.Struct, frozen=True, array_like=True):
     path: str  # as written
     relative: bool  # \ir: relative to the including file; \i: relative to the working directory
     span: Span
 
 
-class LocatedExercise(msgspec.Struct, frozen=True):
+class LocatedExercise(msgspec.Struct, frozen=True, array_like=True):
     file: str
     action: str
     target: QName
@@ -74,7 +74,7 @@ class LocatedExercise(msgspec.Struct, frozen=True):
     search_path: tuple[str, ...] = ("public",)
 
 
-class LookAlike(msgspec.Struct, frozen=True):
+class LookAlike(msgspec.Struct, frozen=True, array_like=True):
     """A call that looks like pgTAP but is no pgTAP function (``policy_exists``)."""
 
     name: str
@@ -82,7 +82,7 @@ class LookAlike(msgspec.Struct, frozen=True):
     span: Span
 
 
-class TestFileFacts(msgspec.Struct, frozen=True):
+class TestFileFacts(msgspec.Struct, frozen=True, array_like=True):
     file: str
     calls: list[Call]
     plans: list[Plan]

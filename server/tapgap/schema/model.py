@@ -37,7 +37,7 @@ class TypeRef(msgspec.Struct, frozen=True, array_like=True):
 ConstraintType = Literal["p", "f", "u", "c", "x"]
 
 
-class ConstraintDef(msgspec.Struct, frozen=True):
+class ConstraintDef(msgspec.Struct, frozen=True, array_like=True):
     type: ConstraintType
     name: str | None = None
     # p/u/x: key columns in order; f: referencing columns; c: columns the expression mentions, in order.
@@ -47,7 +47,7 @@ class ConstraintDef(msgspec.Struct, frozen=True):
     using_index: str | None = None
 
 
-class ColumnDef(msgspec.Struct, frozen=True):
+class ColumnDef(msgspec.Struct, frozen=True, array_like=True):
     name: str
     type: TypeRef
     not_null: bool = False
@@ -56,7 +56,7 @@ class ColumnDef(msgspec.Struct, frozen=True):
     serial: bool = False
 
 
-class IndexDef(msgspec.Struct, frozen=True):
+class IndexDef(msgspec.Struct, frozen=True, array_like=True):
     table: QName
     name: str | None = None
     # Per index element: the name PostgreSQL derives for it (column name, function name, "expr").
@@ -67,14 +67,14 @@ class IndexDef(msgspec.Struct, frozen=True):
     if_not_exists: bool = False
 
 
-class ReturnDef(msgspec.Struct, frozen=True):
+class ReturnDef(msgspec.Struct, frozen=True, array_like=True):
     setof: bool = False
     type: TypeRef | None = None
     table: tuple[tuple[str, TypeRef], ...] = ()  # RETURNS TABLE (...)
     outs: tuple[tuple[str, TypeRef], ...] = ()  # OUT / INOUT parameters
 
 
-class _Op(msgspec.Struct, frozen=True, tag=True, tag_field="op"):
+class _Op(msgspec.Struct, frozen=True, tag=True, tag_field="op", array_like=True):
     """Base of the operations: encoded with their class name under ``"op"``."""
 
 
@@ -114,7 +114,7 @@ class CreateView(_Op, frozen=True):
     relations: tuple[QName, ...] = ()  # what its query reads (DROP ... CASCADE drops the view)
 
 
-class AlterColumn(msgspec.Struct, frozen=True):
+class AlterColumn(msgspec.Struct, frozen=True, array_like=True):
     """One ALTER TABLE action. ``action`` names it; the other fields are its arguments."""
 
     action: str
@@ -272,7 +272,7 @@ class Located(msgspec.Struct, frozen=True, array_like=True):
     span: Span
 
 
-class SchemaFileFacts(msgspec.Struct, frozen=True):
+class SchemaFileFacts(msgspec.Struct, frozen=True, array_like=True):
     operations: list[Located]
     findings: list[Finding]
     statements: int
