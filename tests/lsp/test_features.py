@@ -40,6 +40,13 @@ async def test_hover_on_an_assertion_says_what_it_checks(shared: LanguageClient)
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "has_column(name, name, name, text)" in hover.contents.value
     assert "column `app.tasks.priority`" in hover.contents.value
+    throws = await shared.text_document_hover_async(
+        types.HoverParams(
+            text_document=_doc(shared, TASKS_TEST), position=types.Position(line=21, character=9)
+        )
+    )
+    assert throws is not None and isinstance(throws.contents, types.MarkupContent)
+    assert "exercises `app.tasks` (insert)" in throws.contents.value
     nothing = await shared.text_document_hover_async(
         types.HoverParams(
             text_document=_doc(shared, TASKS_TEST), position=types.Position(line=0, character=1)

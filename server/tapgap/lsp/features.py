@@ -89,7 +89,9 @@ def assertion_hover(root: Path, assertion: Assertion) -> str:
     if not real and not assertion.exercises:
         lines.append("checks no schema object")
     for ex in assertion.exercises:
-        lines.append(f"- exercises: {ex}")
+        name = f"{ex.target.schema}.{ex.target.name}" if ex.target.schema else ex.target.name
+        who = f" as `{ex.role}`" if ex.role else ""
+        lines.append(f"- exercises `{name}` ({ex.action}){who}")
     if assertion.role:
         lines.append(f"\nas role `{assertion.role}`")
     if assertion.via:
