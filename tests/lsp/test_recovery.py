@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
-from tapgap.lsp.server import TapgapServer, plain
+from tapgap.lsp.session import TapgapServer, plain
 from tapgap.workspace import Delta, FileEvent, Workspace
 from tests.lsp.conftest import copy_example
 
