@@ -144,7 +144,9 @@ def _collect_assertions(suite: SuiteAnalysis, into: _Evidence) -> None:
                 for implied in _IMPLIED.get(target.facet, ()):
                     into.add(ref, implied, evidence)
                 if not target.negated:
-                    into.add(ref, "exists", evidence)
+                    # Any check of an object proves it exists (once: not again for "exists" itself).
+                    if target.facet != "exists" and "exists" not in _IMPLIED.get(target.facet, ()):
+                        into.add(ref, "exists", evidence)
                     for parent in _parents(*ref):
                         into.add(parent, "exists", evidence)
 
