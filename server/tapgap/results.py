@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,8 +70,8 @@ def lookup(inputs: bytes, root: Path, files: Sequence[Path], store: FactStore) -
     if blob is None:
         return None
     try:
-        cached = msgspec.msgpack.decode(blob, type=CachedResult)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+        cached = msgspec.msgpack.decode(zlib.decompress(blob), type=CachedResult)
+    except (zlib.error, msgspec.DecodeError, msgspec.ValidationError):
         return None
     extra = [root / name for name in cached.extra_files]
     # The included files must be unchanged too: the key of the main files with them must match.
@@ -87,5 +88,6 @@ def save(
     key = result_key(inputs, root, files, store)
     if key is None:
         return None
-    store.put_many_facts([(key, RESULT_KIND, msgspec.msgpack.encode(result))])
+    # Reports (JSON above all) compress about tenfold; the cache should stay small next to the SQL it covers.
+    store.put_many_facts([(key, RESULT_KIND, zlib.compress(msgspec.msgpack.encode(result), 1))])
     return key
