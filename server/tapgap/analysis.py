@@ -47,12 +47,16 @@ def analyse_project(
     baseline: Baseline | None = None,
     store: FactStore | None = None,
     stats: Stats | None = None,
+    files: tuple[list[Path], list[Path]] | None = None,
 ) -> ProjectAnalysis:
-    """The whole analysis of a project, from scratch (facts may come from the cache)."""
+    """The whole analysis of a project, from scratch (facts may come from the cache). ``files``: schema and
+    test files to use instead of the configured or detected ones."""
     from tapgap.workspace import Workspace  # the workspace builds on this module's pieces
 
     store = store or FactStore.disabled()
-    workspace = Workspace(root, loaded, level=level, baseline=baseline, store=store, stats=stats or Stats())
+    workspace = Workspace(
+        root, loaded, level=level, baseline=baseline, store=store, stats=stats or Stats(), files=files
+    )
     result = workspace.load().analysis()
     if workspace.stats.parsed:
         # Something was parsed, so old entries may be dead: keep the cache to what the tree holds now.

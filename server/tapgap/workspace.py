@@ -62,6 +62,8 @@ class Workspace:
     baseline: Baseline | None = None
     store: FactStore = field(default_factory=FactStore.disabled)
     stats: Stats = field(default_factory=Stats)
+    # Schema and test files given explicitly (a corpus's manifest, a benchmark) instead of discovered.
+    files: tuple[list[Path], list[Path]] | None = None
 
     def __post_init__(self) -> None:
         config = self.loaded.config
@@ -90,7 +92,7 @@ class Workspace:
 
     def load(self) -> Workspace:
         started = time.perf_counter()
-        schema, tests, self.layout = project_files(self.root, self.loaded)
+        schema, tests, self.layout = self._list()
         self.stats.timed("discover", started)
         self.schema_order = [p.absolute() for p in schema]
         self.test_order = [p.absolute() for p in tests]
@@ -107,6 +109,11 @@ class Workspace:
         """The cache keys of every file the workspace holds (for pruning the cache)."""
         entries = [*self.entries.values(), *self.extra.values()]
         return [(e.digest, e.kind) for e in entries if e.digest is not None]
+
+    def _list(self) -> tuple[list[Path], list[Path], str]:
+        if self.files is not None:
+            return self.files[0], self.files[1], "files given"
+        return project_files(self.root, self.loaded)
 
     def analysis(self) -> ProjectAnalysis:
         if self.current is None:
@@ -254,7 +261,7 @@ class Workspace:
 
     def _relist(self, changed: set[Path]) -> bool:
         """Files appeared, vanished or moved: list the project again; whether the schema files changed."""
-        schema, tests, self.layout = project_files(self.root, self.loaded)
+        schema, tests, self.layout = self._list()
         schema_order = [p.absolute() for p in schema]
         test_order = [p.absolute() for p in tests]
         schema_changed = schema_order != self.schema_order

@@ -15,17 +15,15 @@ CORPUS_NAMES = sorted(manifest()) if (CORPORA / "manifest.json").is_file() else 
 
 
 @pytest.mark.parametrize("corpus", CORPUS_NAMES)
-def test_corpus_checks_at_every_level(corpus: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corpus_checks_at_every_level(corpus: str) -> None:
     root = CORPORA / corpus
     schema, tests = corpus_files(corpus, "schema"), corpus_files(corpus, "tests")
-    import tapgap.analysis as analysis_module
-
-    monkeypatch.setattr(analysis_module, "project_files", lambda r, c: (schema, tests, "manifest files"))
     previous = None
     for level in LEVELS:
-        result = analyse_project(root, LoadedConfig(Config(level=level), None, root))
+        result = analyse_project(root, LoadedConfig(Config(level=level), None, root), files=(schema, tests))
         assert not [f for f in result.findings if f.code == "internal-error"]
         assert 0.0 <= result.index.total.percent <= 100.0
+        assert len(result.schema_files) == len(schema) and len(result.test_files) == len(tests)
         if previous is not None:
             assert result.index.total.requirements >= previous  # levels only add requirements
         previous = result.index.total.requirements
