@@ -21,7 +21,7 @@ from typing import Literal
 
 from tapgap import config as cfg
 from tapgap.analysis import ProjectAnalysis, finish_analysis
-from tapgap.coverage.assertions import FileSuite, analyse_test_file, merge_suites, project_context
+from tapgap.coverage.assertions import FileSuite, analyse_test_file, file_key, merge_suites, project_context
 from tapgap.coverage.baseline import Baseline
 from tapgap.coverage.index import KindSummary
 from tapgap.coverage.requirements import Level
@@ -285,7 +285,7 @@ class Workspace:
         return schema_changed
 
     def _dependents(self, changed: set[Path]) -> set[Path]:
-        names = {p.resolve().as_posix() for p in changed}
+        names = {file_key(p) for p in changed}
         found = set(changed)
         for path, suite in self.suites.items():
             if names.intersection(suite.depends_on):

@@ -8,6 +8,7 @@ schema state, includes are followed, and the findings that need the whole projec
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePosixPath
@@ -109,12 +110,18 @@ class _Project:
         self.text_functions = _text_functions(state)
         self.project_functions = frozenset(_defined_functions(state))
         self.hints = NameHints(state)
+        self._bindings: dict[tuple[Target, tuple[str, ...]], Binding] = {}
 
     def entry(self, call: Call) -> catalog.PgtapFunction | None:
         return self.options.custom.lookup(call.qualifier, call.function) or catalog.lookup(call.function)
 
     def binding(self, target: Target, call: Call) -> Binding:
-        return bind(self.state, target, call.search_path)
+        # Test files repeat the same targets over and over (a binding is a pure function of the state).
+        key = (target, call.search_path)
+        found = self._bindings.get(key)
+        if found is None:
+            found = self._bindings[key] = bind(self.state, target, call.search_path)
+        return found
 
 
 class FileSuite(msgspec.Struct):
@@ -150,7 +157,7 @@ def analyse_test_file(project: _Project, path: Path) -> FileSuite:
     if facts is None:
         return FileSuite(path.as_posix(), [], [], [problem] if problem else [], [], [], 0, {}, [])
     findings: list[Finding] = [*facts.findings]
-    chain = list(_with_includes(project, path, facts, {path.resolve().as_posix()}, findings))
+    chain = list(_with_includes(project, path, facts, {file_key(path)}, findings))
     assertions: list[Assertion] = []
     exercises: list[LocatedExercise] = []
     counted, uncountable, plans = 0, False, list[Plan]()
@@ -199,6 +206,12 @@ def analyse_test_file(project: _Project, path: Path) -> FileSuite:
     )
 
 
+def file_key(path: Path) -> str:
+    """A file's identity for include chains: absolute and normalised (no file system calls: one per test
+    file adds up at scale; a symbolic-link loop still ends, as every key is visited once)."""
+    return os.path.normpath(os.path.abspath(path))
+
+
 def _include_targets(
     root: Path, path: Path, chain: Sequence[tuple[TestFileFacts, str | None, str]]
 ) -> list[str]:
@@ -207,9 +220,7 @@ def _include_targets(
     for facts, _, key in chain:
         including = Path(key) if key else path
         for include in facts.includes:
-            targets.append(
-                _include_path(root, including, include.path, include.relative).resolve().as_posix()
-            )
+            targets.append(file_key(_include_path(root, including, include.path, include.relative)))
     return targets
 
 
@@ -279,10 +290,10 @@ def _with_includes(
 ) -> Iterable[tuple[TestFileFacts, str | None, str]]:
     """The file's facts, then those of every file it includes (depth first), each once, with the
     including test file and the resolved path."""
-    yield facts, None, path.resolve().as_posix()
+    yield facts, None, file_key(path)
     for include in facts.includes:
         target = _include_path(project.root, path, include.path, include.relative)
-        key = target.resolve().as_posix()
+        key = file_key(target)
         if key in seen:
             continue
         if not target.exists():

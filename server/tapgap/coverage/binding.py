@@ -297,7 +297,7 @@ class NameHints:
         return result
 
 
-def _neighbours(ordered: list[str], wanted: str, reach: int = 6) -> list[str]:
+def _neighbours(ordered: list[str], wanted: str, reach: int = 3) -> list[str]:
     from bisect import bisect_left
 
     at = bisect_left(ordered, wanted)

@@ -96,6 +96,8 @@ def _parents(kind: str, key: str) -> Iterable[ObjectRef]:
 
 
 def _split_key(key: str) -> list[str]:
+    if '"' not in key:
+        return key.split(".")
     parts, buf, quoted, i = [], [], False, 0
     while i < len(key):
         ch = key[i]
