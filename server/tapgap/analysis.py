@@ -6,7 +6,7 @@ of the one before; this module only wires them together with the project's confi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,9 +48,11 @@ def analyse_project(
     store: FactStore | None = None,
     stats: Stats | None = None,
     files: tuple[list[Path], list[Path]] | None = None,
+    keep: Sequence[tuple[bytes, str]] = (),
 ) -> ProjectAnalysis:
     """The whole analysis of a project, from scratch (facts may come from the cache). ``files``: schema and
-    test files to use instead of the configured or detected ones."""
+    test files to use instead of the configured or detected ones. ``keep``: other cache entries to keep
+    when the cache is pruned."""
     from tapgap.workspace import Workspace  # the workspace builds on this module's pieces
 
     store = store or FactStore.disabled()
@@ -60,7 +62,7 @@ def analyse_project(
     result = workspace.load().analysis()
     if workspace.stats.parsed:
         # Something was parsed, so old entries may be dead: keep the cache to what the tree holds now.
-        store.prune_facts(workspace.live_keys())
+        store.prune_facts([*workspace.live_keys(), *keep])
     return result
 
 

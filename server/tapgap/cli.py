@@ -90,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
     stats.timed("cache open", started)
     try:
         inputs = _result_inputs(root, args, config, baseline_path)
-        files = _listed_files(root, loaded, stats)
+        files = _listed_files(root, loaded, stats, store)
         if not args.write_baseline:
             started = time.perf_counter()
             cached = results.lookup(inputs, root, files, store)
@@ -151,11 +151,11 @@ def _result_inputs(root: Path, args: argparse.Namespace, config: Config, baselin
     )
 
 
-def _listed_files(root: Path, loaded: LoadedConfig, stats: Stats) -> list[Path]:
-    from tapgap.listing import project_files
+def _listed_files(root: Path, loaded: LoadedConfig, stats: Stats, store: FactStore) -> list[Path]:
+    from tapgap.listing import listed_files
 
     started = time.perf_counter()
-    schema, tests, _ = project_files(root, loaded)
+    schema, tests, _ = listed_files(root, loaded, store)
     stats.timed("discover", started)
     return [*schema, *tests]
 
@@ -178,7 +178,17 @@ def _full_check(
     # A check builds a large graph of small objects and exits: the cyclic collector's repeated passes over it
     # cost more than they free (measured: replay and indexing 2-5 times slower at scale M), so it is off.
     gc.disable()
-    analysis = analyse_project(root, loaded, level=args.level, baseline=baseline, store=store, stats=stats)
+    from tapgap.listing import LISTING_KIND, listing_key
+
+    analysis = analyse_project(
+        root,
+        loaded,
+        level=args.level,
+        baseline=baseline,
+        store=store,
+        stats=stats,
+        keep=[(listing_key(root, loaded), LISTING_KIND)],
+    )
     if not analysis.schema_files and not analysis.test_files:
         return b"", [f"tapgap: {root}: no SQL files found ({analysis.layout})"], EXIT_INPUT, []
     if args.write_baseline:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
+
+import msgspec
 
 from tapgap import config as cfg
 from tapgap.project import detect_layout
+from tapgap.store import FactStore
 
 
 def project_files(root: Path, loaded: cfg.LoadedConfig) -> tuple[list[Path], list[Path], str]:
@@ -19,3 +24,55 @@ def project_files(root: Path, loaded: cfg.LoadedConfig) -> tuple[list[Path], lis
     schema = [p for p in layout.schema_files if not excluded(p)]
     tests = [p for p in layout.test_files if not excluded(p)]
     return schema, tests, f"detected {layout.description}"
+
+
+class _Listing(msgspec.Struct, frozen=True, array_like=True):
+    folders: list[tuple[str, int]]  # every folder the detection looked into, with its mtime
+    schema: list[str]
+    tests: list[str]
+    description: str
+
+
+LISTING_KIND = "listing"
+
+
+def listed_files(
+    root: Path, loaded: cfg.LoadedConfig, store: FactStore
+) -> tuple[list[Path], list[Path], str]:
+    """``project_files``, remembered in the cache for a detected layout: while no folder the detection
+    walked has a new modification time, no file was added, removed or renamed, and the walk is skipped
+    (thousands of directory entries on a big project)."""
+    if not store.enabled or cfg.resolve_files(root, loaded.config) is not None:
+        return project_files(root, loaded)
+    key = listing_key(root, loaded)
+    (blob,) = store.get_many_facts([(key, LISTING_KIND)])
+    if blob is not None:
+        try:
+            listing = msgspec.msgpack.decode(blob, type=_Listing)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            listing = None
+        if listing is not None and all(_mtime(folder) == mtime for folder, mtime in listing.folders):
+            return [Path(p) for p in listing.schema], [Path(p) for p in listing.tests], listing.description
+    layout = detect_layout(root)
+    excluded = cfg.excluded_file_predicate(root, loaded.config)
+    schema = [p for p in layout.schema_files if not excluded(p)]
+    tests = [p for p in layout.test_files if not excluded(p)]
+    description = f"detected {layout.description}"
+    folders = [(folder, mtime) for folder in layout.watched if (mtime := _mtime(folder)) is not None]
+    if len(folders) == len(layout.watched):
+        listing = _Listing(folders, [str(p) for p in schema], [str(p) for p in tests], description)
+        store.put_many_facts([(key, LISTING_KIND, msgspec.msgpack.encode(listing))])
+    return schema, tests, description
+
+
+def listing_key(root: Path, loaded: cfg.LoadedConfig) -> bytes:
+    return hashlib.blake2b(
+        str(root.absolute()).encode() + b"\0" + msgspec.json.encode(loaded.config)
+    ).digest()
+
+
+def _mtime(folder: str) -> int | None:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return None

@@ -19,6 +19,7 @@ class Layout(msgspec.Struct, frozen=True):
     description: str
     schema_files: list[Path]
     test_files: list[Path]
+    watched: list[str] = msgspec.field(default_factory=list)
 
 
 def natural_key(path: Path) -> list[object]:
@@ -33,11 +34,13 @@ def natural_text_key(text: str) -> list[object]:
     return [int(part) if part.isdigit() else part for part in _DIGITS.split(text)]
 
 
-def _sql_files(folder: Path) -> list[Path]:
+def _sql_files(folder: Path, walked: list[str] | None = None) -> list[Path]:
     found: list[tuple[list[object], str]] = []
     base = str(folder)
     for directory, subdirs, names in os.walk(base, followlinks=False):
         subdirs[:] = [d for d in subdirs if d not in SKIP_DIRS]
+        if walked is not None:
+            walked.append(directory)
         rel_dir = directory[len(base) + 1 :]
         for name in names:
             if os.path.splitext(name)[1].lower() not in SQL_SUFFIXES:
@@ -63,29 +66,39 @@ def _is_test(path: Path, root: Path) -> bool:
 
 def detect_layout(root: Path, *, single_file_is_test: bool = False) -> Layout:
     """Supabase (``supabase/migrations`` or ``supabase/schemas`` + ``supabase/tests``), else test folders
-    (``tests``, ``test``, ``t``, ``spec``) against every other SQL file under ``root``."""
+    (``tests``, ``test``, ``t``, ``spec``) against every other SQL file under ``root``.
+
+    ``Layout.watched`` lists every folder the detection looked into: while none of their modification
+    times changes, no file was added, removed or renamed there, and the detection would answer the same.
+    """
     if root.is_file():
         if single_file_is_test:
             return Layout(root.parent, "a single test file", [], [root])
         return Layout(root.parent, "a single file", [root], [])
+    walked: list[str] = [str(root)]
     supabase = root / "supabase"
     if supabase.is_dir():
-        tests = _sql_files(supabase / "tests") if (supabase / "tests").is_dir() else []
+        walked.append(str(supabase))
+        tests = _sql_files(supabase / "tests", walked) if (supabase / "tests").is_dir() else []
         for folder in ("migrations", "schemas"):
             if (supabase / folder).is_dir():
-                schema = _sql_files(supabase / folder)
+                schema = _sql_files(supabase / folder, walked)
                 if schema:
                     return Layout(
                         root,
                         f"Supabase project: schema from supabase/{folder}, tests from supabase/tests",
                         schema,
                         tests,
+                        walked,
                     )
-    everything = _sql_files(root)
+    walked = [str(root)]
+    everything = _sql_files(root, walked)
     tests = [p for p in everything if _is_test(p, root)]
     test_set = set(tests)
     schema = [p for p in everything if p not in test_set]
-    return Layout(root, "generic: SQL files under test folders are tests, the rest is schema", schema, tests)
+    return Layout(
+        root, "generic: SQL files under test folders are tests, the rest is schema", schema, tests, walked
+    )
 
 
 def relative_names(root: Path, paths: Iterable[Path]) -> list[str]:

@@ -12,7 +12,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from tapgap.coverage.requirements import Level
-from tapgap.lsp import features, methods
+from tapgap.lsp import actions, diagnostics, features, methods
 from tapgap.lsp.session import TapgapServer, log, plain
 from tapgap.lsp.tcp import parse_tcp
 from tapgap.lsp.watcher import is_sql
@@ -127,6 +127,28 @@ def build_server(
     def references(ls: TapgapServer, params: types.ReferenceParams) -> list[types.Location]:
         where = ls.relative_name(params.text_document.uri)
         return [] if where is None else features.references(ls.analysis(), where[1], params.position)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    def code_action(ls: TapgapServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        found: list[types.CodeAction] = []
+        for diagnostic in params.context.diagnostics:
+            if diagnostic.source != diagnostics.SOURCE:
+                continue
+            action: types.CodeAction | None = None
+            if diagnostic.code == "ambiguous-call":
+                action = actions.ambiguous_action(uri, ls.workspace.get_text_document(uri).source, diagnostic)
+            elif diagnostic.code == "untested":
+                analysis = ls.analysis()
+                assert ls.project is not None and ls.root is not None
+                folder = actions.test_folder(ls.root, ls.project.test_order)
+                action = actions.untested_action(analysis, folder, diagnostic)
+            if action is not None:
+                found.append(action)
+        return found
 
     @server.command(features.SHOW_OBJECT)
     def show_object(ls: TapgapServer, key: str) -> dict[str, Any] | None:
