@@ -98,8 +98,8 @@ def test_a_new_or_removed_file_is_seen_by_the_next_run(
     run(capsys, str(root))  # the listing and the answer now come from the cache
     (root / "tests" / "nested").mkdir()
     (root / "tests" / "nested" / "more.sql").write_text("select has_column('t', 'name');\n")
-    code, out, err = run(capsys, str(root), "--stats")
+    _, out, err = run(capsys, str(root), "--stats")
     assert "3 test files" not in out and "2 test files" in out and parsed(err) == 1
     (root / "tests" / "nested" / "more.sql").unlink()
-    code, out, _ = run(capsys, str(root))
+    _, out, _ = run(capsys, str(root))
     assert "1 test files" in out
