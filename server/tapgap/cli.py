@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tapgap import __version__
 
@@ -120,12 +120,60 @@ def _serve(args: argparse.Namespace) -> int:
             return EXIT_INPUT
     from tapgap.lsp.server import serve  # imports pygls: only when serving
 
-    serve(
-        tcp=args.tcp,
-        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-        use_cache=not args.no_cache,
-        level=args.level,
-    )
+    try:
+        serve(
+            tcp=args.tcp,
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            use_cache=not args.no_cache,
+            level=args.level,
+            socket_path=Path(args.socket) if args.socket else None,
+            root=Path(args.root) if args.root else None,
+        )
+    except OSError as exc:
+        print(f"tapgap: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def _query(args: argparse.Namespace) -> int:
+    """A running daemon answers (found through .tapgap/daemon.json); else the project is analysed here."""
+    import json
+
+    from tapgap.config import ConfigError
+    from tapgap.lsp import query  # no pygls
+
+    try:
+        params = None if args.params is None else json.loads(args.params)
+    except ValueError as exc:
+        print(f"tapgap: --params: not JSON: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    root = Path(args.root).absolute()
+    daemon = query.read_discovery(root)
+    response: dict[str, Any] | None = None
+    if daemon is not None:
+        try:
+            response = query.ask(daemon, args.method, params)
+        except OSError:
+            response = None  # gone since it wrote the file: answer here
+    if response is None:
+        try:
+            workspace, store = query.open_workspace(
+                root, Path(args.cache_dir) if args.cache_dir else None, not args.no_cache, args.level
+            )
+        except ConfigError as exc:
+            print(f"tapgap: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        try:
+            response = {"result": query.dispatch(workspace, args.method, params)}
+        except query.QueryError as exc:
+            response = {"error": {"code": exc.code, "message": exc.message}}
+        finally:
+            store.close()
+    if "error" in response:
+        error = response["error"]
+        print(f"tapgap: {error.get('message')} ({error.get('code')})", file=sys.stderr)
+        return EXIT_INPUT
+    print(json.dumps(response.get("result"), indent=2))
     return EXIT_OK
 
 
@@ -333,10 +381,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="run the language server (stdio by default) for editors and scripts"
     )
-    serve.add_argument(
+    listen = serve.add_mutually_exclusive_group()
+    listen.add_argument(
         "--tcp",
         metavar="HOST:PORT",
-        help="listen on a loopback TCP address instead of stdio (e.g. 127.0.0.1:2087)",
+        help="run as a daemon on a loopback TCP address, clients present the token of .tapgap/daemon.json"
+        " (e.g. 127.0.0.1:2087; port 0: any free port)",
+    )
+    listen.add_argument("--socket", metavar="PATH", help="run as a daemon on a Unix socket (mode 0600)")
+    serve.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the daemon's project (default: the current folder; stdio takes the editor's)",
     )
     serve.add_argument(
         "--cache-dir", metavar="DIR", help=f"where per-file facts are cached (default: {DEFAULT_CACHE})"
@@ -346,6 +402,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--level", choices=("lenient", "normal", "strict"), help="override the configured level"
     )
     serve.set_defaults(run=_serve)
+    query = commands.add_parser(
+        "query",
+        help="ask a running daemon (tapgap/summary, tapgap/gaps, tapgap/object), or answer from the cache",
+    )
+    query.add_argument("method", help="tapgap/summary, tapgap/gaps or tapgap/object")
+    query.add_argument("--params", metavar="JSON", help='the request params, e.g. \'{"kind": "table"}\'')
+    query.add_argument("--root", metavar="DIR", default=".", help="project folder (default: .)")
+    query.add_argument(
+        "--cache-dir", metavar="DIR", help=f"without a daemon: the cache (default: {DEFAULT_CACHE})"
+    )
+    query.add_argument(
+        "--no-cache", action="store_true", help="without a daemon: neither read nor write the cache"
+    )
+    query.add_argument(
+        "--level",
+        choices=("lenient", "normal", "strict"),
+        help="without a daemon: override the configured level",
+    )
+    query.set_defaults(run=_query)
     return parser
 
 

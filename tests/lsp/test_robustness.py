@@ -12,6 +12,7 @@ import pytest
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
+from tapgap.lsp.query import read_discovery
 from tests.lsp.conftest import (
     codes,
     copy_example,
@@ -88,7 +89,17 @@ def test_tcp_serves_loopback(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "tapgap", "serve", "--no-cache", "--tcp", f"127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "tapgap",
+            "serve",
+            "--no-cache",
+            "--tcp",
+            f"127.0.0.1:{port}",
+            "--root",
+            str(root),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -102,8 +113,25 @@ def test_tcp_serves_loopback(tmp_path: Path) -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
+        while (daemon := read_discovery(root)) is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
         with connection:
-            wire = session(root, message({"jsonrpc": "2.0", "id": 2, "method": "tapgap/summary"}))
+            start = {
+                "processId": None,
+                "rootUri": root.as_uri(),
+                "capabilities": {},
+                "initializationOptions": {"token": daemon.token},  # the token of .tapgap/daemon.json
+            }
+            wire = b"".join(
+                message(m)
+                for m in (
+                    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": start},
+                    {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+                    {"jsonrpc": "2.0", "id": 2, "method": "tapgap/summary"},
+                    {"jsonrpc": "2.0", "id": 999, "method": "shutdown"},
+                )
+            )
             connection.sendall(wire)
             received = b""
             while b'"id": 999' not in received:

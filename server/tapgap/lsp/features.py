@@ -9,6 +9,7 @@ from lsprotocol import types
 from tapgap.analysis import ProjectAnalysis
 from tapgap.coverage.assertions import Assertion
 from tapgap.coverage.index import Evidence, ObjectCoverage
+from tapgap.lsp import query
 from tapgap.lsp.diagnostics import file_uri, lsp_range
 from tapgap.sql.source import Span
 
@@ -27,17 +28,7 @@ def _size(span: Span) -> int:
 
 def objects_at(analysis: ProjectAnalysis, file: str, position: types.Position) -> list[ObjectCoverage]:
     """The objects whose definition is the narrowest one around ``position`` (several share a CREATE)."""
-    around = [
-        o
-        for o in analysis.index.objects
-        if o.file == file and o.span is not None and _contains(o.span, position.line, position.character)
-    ]
-    if not around:
-        return []
-    narrowest = min(_size(o.span) for o in around if o.span is not None)
-    site = [o for o in around if o.span is not None and _size(o.span) == narrowest]
-    # The object the CREATE is about first (a table before its columns), then those with requirements.
-    return sorted(site, key=lambda o: (o.key.count("."), not o.requirements))
+    return query.objects_at(analysis, file, position.line, position.character)
 
 
 def assertion_at(analysis: ProjectAnalysis, file: str, position: types.Position) -> Assertion | None:

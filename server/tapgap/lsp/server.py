@@ -12,7 +12,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import to_fs_path
 
 from tapgap.coverage.requirements import Level
-from tapgap.lsp import actions, diagnostics, features, methods
+from tapgap.lsp import actions, diagnostics, features, methods, query
 from tapgap.lsp.session import TapgapServer, log, plain
 from tapgap.lsp.tcp import parse_tcp
 from tapgap.lsp.watcher import is_sql
@@ -50,11 +50,15 @@ def build_server(
     @server.feature(types.INITIALIZE)
     def initialize(ls: TapgapServer, params: types.InitializeParams) -> None:
         root = _root_of(params)
-        if root is not None:
+        if root is not None and ls.daemon_root is None:
             ls.pending_root = root.absolute()
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TapgapServer, params: types.InitializedParams) -> None:
+        if ls.project is not None:  # a daemon's next editor session: everything is news to this client
+            ls.published.clear()
+            ls.publish_all()
+            return
         if ls.pending_root is None:
             return
         window = ls.client_capabilities.window
@@ -82,7 +86,8 @@ def build_server(
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: TapgapServer, params: None) -> None:
-        ls.stop()
+        if ls.daemon_root is None:  # a daemon outlives its editor sessions
+            ls.stop()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: TapgapServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -156,55 +161,27 @@ def build_server(
         found = methods.find_object(ls.analysis(), key)
         return None if found is None else methods.object_json(found)
 
-    @server.feature(methods.SUMMARY)
-    def summary(ls: TapgapServer, params: Any) -> dict[str, Any]:
-        return methods.summary(ls.analysis())
-
-    @server.feature(methods.GAPS)
-    def gaps(ls: TapgapServer, params: Any) -> dict[str, Any]:
-        args = _object_params(params)
-        level = args.get("level")
-        if level is not None and level not in methods.LEVELS:
-            raise JsonRpcInvalidParams(f"level must be one of {', '.join(methods.LEVELS)}")
-        kind, file = args.get("kind"), args.get("file")
-        if not all(v is None or isinstance(v, str) for v in (kind, file)):
-            raise JsonRpcInvalidParams("kind and file are strings")
-        if file is not None and file.startswith("file:"):
-            where = ls.relative_name(file)
-            file = None if where is None else where[1]
+    def answer(ls: TapgapServer, method: str, params: Any) -> Any:
         ls.analysis()
         assert ls.project is not None
-        return methods.gaps(ls.project, kind, file, level)
+        try:
+            return query.dispatch(ls.project, method, plain(params))
+        except query.QueryError as exc:
+            raise JsonRpcInvalidParams(exc.message) from exc
+
+    @server.feature(methods.SUMMARY)
+    def summary(ls: TapgapServer, params: Any) -> Any:
+        return answer(ls, methods.SUMMARY, params)
+
+    @server.feature(methods.GAPS)
+    def gaps(ls: TapgapServer, params: Any) -> Any:
+        return answer(ls, methods.GAPS, params)
 
     @server.feature(methods.OBJECT)
-    def object_(ls: TapgapServer, params: Any) -> dict[str, Any] | None:
-        args = _object_params(params)
-        analysis = ls.analysis()
-        key = args.get("key")
-        if isinstance(key, str):
-            found = methods.find_object(analysis, key)
-            return None if found is None else methods.object_json(found)
-        try:
-            uri = args["textDocument"]["uri"]
-            position = types.Position(
-                line=int(args["position"]["line"]), character=int(args["position"]["character"])
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise JsonRpcInvalidParams("give key, or textDocument and position") from exc
-        where = ls.relative_name(uri)
-        objects = [] if where is None else features.objects_at(analysis, where[1], position)
-        return methods.object_json(objects[0]) if objects else None
+    def object_(ls: TapgapServer, params: Any) -> Any:
+        return answer(ls, methods.OBJECT, params)
 
     return server
-
-
-def _object_params(params: Any) -> dict[str, Any]:
-    args = plain(params)
-    if args is None:
-        return {}
-    if not isinstance(args, dict):
-        raise JsonRpcInvalidParams("params must be an object")
-    return args
 
 
 def serve(
@@ -212,14 +189,19 @@ def serve(
     cache_dir: Path | None = None,
     use_cache: bool = True,
     level: Level | None = None,
+    socket_path: Path | None = None,
+    root: Path | None = None,
 ) -> None:
+    """stdio by default; with ``socket_path`` or ``tcp``, a daemon for ``root`` (see ``daemon.py``)."""
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     server = build_server(cache_dir, use_cache, level)
     try:
-        if tcp is None:
+        if tcp is None and socket_path is None:
             server.start_io()
         else:
-            host, port = parse_tcp(tcp)
-            server.start_tcp(host, port)
+            from tapgap.lsp.daemon import run_daemon
+
+            address = None if tcp is None else parse_tcp(tcp)
+            run_daemon(server, (root or Path.cwd()).absolute(), socket_path, address)
     finally:
         server.stop()

@@ -88,6 +88,7 @@ class TapgapServer(LanguageServer):
         self.pending_root: Path | None = None  # from initialize; loaded on initialized or first need
         self.baseline_path: Path | None = None
         self.settings_changed = False  # the configuration or the baseline changed on disk: reload
+        self.daemon_root: Path | None = None  # a daemon serves this root, whatever a client's initialize says
 
     # -- the project -----------------------------------------------------------------------------------
 

@@ -19,6 +19,6 @@ def parse_tcp(value: str) -> tuple[str, int]:
         if not loopback:
             raise ValueError(f"{host}: only a loopback address may be served (127.0.0.1, ::1, localhost)")
     number = int(port)
-    if not 0 < number < 65536:
+    if not 0 <= number < 65536:  # 0: any free port (the daemon writes the one it got to daemon.json)
         raise ValueError(f"{port}: not a port number")
     return host, number
