@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ from tapgap.workspace import Delta, FileEvent, Workspace
 
 log = logging.getLogger("tapgap.lsp")
 
+MAX_FILE_BYTES = (
+    16 * 1024 * 1024
+)  # larger SQL files are left out of the server's analysis (not of tapgap check)
 DOCUMENT_DEBOUNCE = 0.15  # seconds of quiet per document before its buffer is analysed
 FILES_DEBOUNCE = 0.1  # seconds of quiet before a batch of file system events is applied
 
@@ -47,6 +50,49 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+class EditorWorkspace(Workspace):
+    """The server's workspace: a SQL file over ``MAX_FILE_BYTES`` (a data dump written into the project) is
+    left out, so that it cannot stall the server for a minute and gigabytes; ``tapgap check`` still reads it.
+    A file that grows over the limit leaves the analysis, one that shrinks under it comes back."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.skipped: dict[Path, int] = {}  # path → its size
+
+    def _skip(self, path: Path) -> bool:
+        path = path.absolute()
+        if path in self.loader.overlays:
+            return False
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if size > MAX_FILE_BYTES:
+            self.skipped[path] = size
+            return True
+        self.skipped.pop(path, None)
+        return False
+
+    def _list(self) -> tuple[list[Path], list[Path], str]:
+        schema, tests, layout = super()._list()
+        return [p for p in schema if not self._skip(p)], [p for p in tests if not self._skip(p)], layout
+
+    def _refresh(self, path: Path) -> bool:
+        if self._skip(path):
+            return self.entries.pop(path.absolute(), None) is not None
+        return super()._refresh(path)
+
+    def apply(self, events: Sequence[FileEvent]) -> Delta:
+        # A file crossing the limit enters or leaves the file list: list the project again ("created").
+        fixed = []
+        for event in events:
+            was = event.path.absolute() in self.skipped
+            if event.kind == "changed" and (self._skip(event.path) or was):
+                event = FileEvent("created", event.path)
+            fixed.append(event)
+        return super().apply(fixed)
 
 
 class TapgapProtocol(LanguageServerProtocol):
@@ -88,6 +134,7 @@ class TapgapServer(LanguageServer):
         self.pending_root: Path | None = None  # from initialize; loaded on initialized or first need
         self.baseline_path: Path | None = None
         self.settings_changed = False  # the configuration or the baseline changed on disk: reload
+        self.announced: set[Path] = set()  # files over MAX_FILE_BYTES the user was told about
         self.daemon_root: Path | None = None  # a daemon serves this root, whatever a client's initialize says
 
     # -- the project -----------------------------------------------------------------------------------
@@ -110,8 +157,25 @@ class TapgapServer(LanguageServer):
                 types.ShowMessageParams(type=types.MessageType.Warning, message=f"tapgap: {exc}")
             )
             accepted = None
-        self.project = Workspace(root, loaded, self.level, accepted, store=self.store).load()
+        self.project = EditorWorkspace(root, loaded, self.level, accepted, store=self.store).load()
+        self.announce_skipped()
         return self.project
+
+    def announce_skipped(self) -> None:
+        project = self.project
+        if not isinstance(project, EditorWorkspace):
+            return
+        for path, size in project.skipped.items():
+            if path not in self.announced:
+                self.announced.add(path)
+                self.window_show_message(
+                    types.ShowMessageParams(
+                        type=types.MessageType.Warning,
+                        message=f"tapgap: {relative(project.root, path)} is left out "
+                        f"({size / 1e6:.1f} MB, over {MAX_FILE_BYTES // 2**20} MiB); tapgap check reads it",
+                    )
+                )
+        self.announced &= set(project.skipped)
 
     def ensure_project(self) -> Workspace | None:
         """The workspace, loading it now if a request comes before ``initialized`` finished loading."""
@@ -188,6 +252,7 @@ class TapgapServer(LanguageServer):
             if before is None or (before.total, before.kinds) != (after.total, after.kinds):
                 self.notify_coverage()
             return
+        self.announce_skipped()
         for name, findings in delta.findings.items():
             self.publish(name, findings)
         if delta.total is not None or delta.kinds:
@@ -230,6 +295,8 @@ class TapgapServer(LanguageServer):
         if where is None or not is_sql(where[0]):
             return
         text = doc.source
+        if len(text) > MAX_FILE_BYTES:  # the file on disk stands (or is left out)
+            return
         self.mutate(lambda project: project.set_buffer(where[0], text))
 
     def close_document(self, uri: str) -> None:
