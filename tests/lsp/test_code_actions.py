@@ -97,3 +97,36 @@ async def test_untested_creates_a_test_file_that_covers_the_object(client: Langu
         )
     )
     assert codes(client, root, "tests/rls_app_projects.test.sql") == []
+
+
+async def test_untested_appends_to_an_open_test_file(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    await wait_until(lambda: ("untested", "app.projects") in codes(client, root, TABLES))
+    rls_test = "tests/03_rls.test.sql"
+    text = open_document(client, rls_test)
+    diagnostic = next(
+        d
+        for d in client.diagnostics[uri(root, TABLES)]
+        if d.code == "untested" and d.message.startswith("rls app.projects:")
+    )
+    found = await _actions(client, TABLES, diagnostic)
+    assert [a.title for a in found] == [
+        f"Add tests for rls app.projects to {rls_test}",
+        "Create a pgTAP test for rls app.projects (rls_app_projects.test.sql)",
+    ]
+    edit = found[0].edit
+    assert edit is not None and edit.document_changes is not None
+    (change,) = edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit) and change.text_document.version == 1
+    new = apply(text, [e for e in change.edits if isinstance(e, types.TextEdit)])
+    assert "select plan(13);" in new and "select tests.rls_enabled('app', 'projects');\n" in new
+    replace_document(client, rls_test, new, 2)
+    await wait_until(
+        lambda: (
+            not any(
+                d.code == "untested" and d.message.startswith("rls app.projects:")
+                for d in client.diagnostics.get(uri(root, TABLES), [])
+            )
+        )
+    )
+    assert "plan-mismatch" not in [c for c, _ in codes(client, root, rls_test)]

@@ -12,7 +12,7 @@ from tapgap.analysis import ProjectAnalysis
 from tapgap.config import load_config
 from tapgap.coverage.index import ObjectCoverage
 from tapgap.coverage.requirements import Level
-from tapgap.coverage.stubs import stub_for
+from tapgap.coverage.stubs import append_stub, stub_for
 from tapgap.workspace import Workspace
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "supabase"
@@ -130,3 +130,37 @@ def test_function_exercised_is_left_to_the_author(project: Path) -> None:
 def test_index_type_is_left_to_the_author(project: Path) -> None:
     stub = _check(project, "strict", "index", "app.tasks.tasks_due_date_idx", left=("type",))
     assert "has_index('app'::name, 'tasks'::name, 'tasks_due_date_idx'::name," in stub
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [("rls", "app.teams"), ("constraint", "app.teams.teams_name_check"), ("column", "app.tasks.status")],
+)
+def test_appended_to_an_existing_file(project: Path, kind: str, key: str) -> None:
+    name = project / "supabase/tests/03_rls.test.sql"
+    original = name.read_text()
+    before = _analyse(project, "strict")
+    target = next(o for o in before.index.objects if (o.kind, o.key) == (kind, key))
+    text = append_stub(original, target, before.state)
+    assert text is not None
+    name.write_text(text)
+    try:
+        after = _analyse(project, "strict")
+    finally:
+        name.write_text(original)
+    old, new = _state(before.index.objects), _state(after.index.objects)
+    assert new[(kind, key)] == {facet: True for facet in old[(kind, key)]}
+    assert {ref for ref in new if new[ref] != old[ref]} <= {(kind, key), ("table", key.rsplit(".", 1)[0])}
+    assert [f.code for f in after.findings if f.file == "supabase/tests/03_rls.test.sql"] == [
+        f.code for f in before.findings if f.file == "supabase/tests/03_rls.test.sql"
+    ]  # the plan still matches: no plan-mismatch
+
+
+def test_append_needs_one_plan_and_one_finish(project: Path) -> None:
+    before = _analyse(project, "strict")
+    target = next(o for o in before.index.objects if o.missing)
+    assert append_stub("select has_table('a');\n", target, before.state) is None
+    assert (
+        append_stub("select plan(1);\nselect plan(2);\nselect * from finish();\n", target, before.state)
+        is None
+    )

@@ -11,6 +11,7 @@ a ``has_function`` so that the stub still checks something.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -198,3 +199,23 @@ def stub_for(obj: ObjectCoverage, state: SchemaState) -> str:
     count = sum(1 for line in lines if line.startswith("select "))
     body = "\n".join(lines)
     return f"-- tapgap: tests for {obj.kind} {obj.key}\nbegin;\nselect plan({count});\n\n{body}\n\nselect * from finish();\nrollback;\n"
+
+
+_PLAN = re.compile(r"(select\s+plan\s*\(\s*)(\d+)(\s*\))", re.IGNORECASE)
+_FINISH = re.compile(r"^[ \t]*select\s+\*\s+from\s+finish\s*\(", re.IGNORECASE | re.MULTILINE)
+
+
+def append_stub(text: str, obj: ObjectCoverage, state: SchemaState) -> str | None:
+    """``text`` (an existing test file) with ``obj``'s assertions inserted before its ``finish()`` and its
+    ``plan(N)`` raised by their number; None when the file has not exactly one literal plan and one finish."""
+    plans = list(_PLAN.finditer(text))
+    finishes = list(_FINISH.finditer(text))
+    if len(plans) != 1 or len(finishes) != 1 or finishes[0].start() < plans[0].end():
+        return None
+    lines = assertions_for(obj, state)
+    count = sum(1 for line in lines if line.startswith("select "))
+    plan = plans[0]
+    block = f"-- tapgap: tests for {obj.kind} {obj.key}\n" + "\n".join(lines) + "\n\n"
+    at = finishes[0].start()
+    raised = f"{plan.group(1)}{int(plan.group(2)) + count}{plan.group(3)}"
+    return text[: plan.start()] + raised + text[plan.end() : at] + block + text[at:]

@@ -18,7 +18,7 @@ from lsprotocol import types
 
 from tapgap.analysis import ProjectAnalysis
 from tapgap.coverage.index import ObjectCoverage
-from tapgap.coverage.stubs import stub_for
+from tapgap.coverage.stubs import append_stub, stub_for
 
 _FIX_LITERAL = re.compile(r"'((?:[^']|'')*)'(::name\[\]|::name)?")
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
@@ -145,6 +145,39 @@ def untested_action(
                     text_document=types.OptionalVersionedTextDocumentIdentifier(uri=target, version=None),
                     edits=[types.TextEdit(range=types.Range(start=start, end=start), new_text=text)],
                 ),
+            ]
+        ),
+    )
+
+
+def append_action(
+    analysis: ProjectAnalysis,
+    diagnostic: types.Diagnostic,
+    uri: str,
+    name: str,
+    text: str,
+    version: int | None,
+) -> types.CodeAction | None:
+    """Add the object's assertions to an open test document (before its finish(), plan raised)."""
+    obj = untested_object(analysis, diagnostic)
+    if obj is None or not obj.missing:
+        return None
+    new = append_stub(text, obj, analysis.state)
+    if new is None:
+        return None
+    lines = text.split("\n")
+    end = types.Position(line=len(lines) - 1, character=len(lines[-1]))
+    whole = types.Range(start=types.Position(line=0, character=0), end=end)
+    return types.CodeAction(
+        title=f"Add tests for {obj.kind} {obj.key} to {name}",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        edit=types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                    edits=[types.TextEdit(range=whole, new_text=new)],
+                )
             ]
         ),
     )

@@ -151,6 +151,15 @@ def build_server(
                 assert ls.project is not None and ls.root is not None
                 folder = actions.test_folder(ls.root, ls.project.test_order)
                 action = actions.untested_action(analysis, folder, diagnostic)
+                tests = set(ls.project.test_order)
+                for doc in list(ls.workspace.text_documents.values()):  # open test files: append there
+                    where = ls.relative_name(doc.uri)
+                    if where is not None and where[0] in tests:
+                        extra = actions.append_action(
+                            analysis, diagnostic, doc.uri, where[1], doc.source, doc.version
+                        )
+                        if extra is not None:
+                            found.append(extra)
             if action is not None:
                 found.append(action)
         return found
