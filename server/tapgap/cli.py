@@ -148,6 +148,9 @@ def _query(args: argparse.Namespace) -> int:
         print(f"tapgap: --params: not JSON: {exc}", file=sys.stderr)
         return EXIT_INPUT
     root = Path(args.root).absolute()
+    if not root.is_dir():
+        print(f"tapgap: {args.root}: not a folder", file=sys.stderr)
+        return EXIT_INPUT
     daemon = query.read_discovery(root)
     response: dict[str, Any] | None = None
     if daemon is not None:

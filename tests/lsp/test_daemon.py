@@ -187,6 +187,10 @@ def test_query_without_a_daemon_answers_in_process(root: Path) -> None:
     assert _summary(root)["level"] == "normal"
     unknown = tapgap("query", "tapgap/nothing", "--root", str(root))
     assert unknown.returncode == 1 and "-32601" in unknown.stderr
+    nowhere = tapgap("query", "tapgap/summary", "--root", str(root / "nowhere"))
+    assert nowhere.returncode == 1 and "not a folder" in nowhere.stderr
+    bad = tapgap("query", "tapgap/gaps", "--root", str(root), "--params", "[1")
+    assert bad.returncode == 1 and "not JSON" in bad.stderr
 
 
 def test_query_never_imports_the_server(root: Path) -> None:
