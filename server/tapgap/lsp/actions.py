@@ -59,19 +59,83 @@ def ambiguous_edits(call: str, start: types.Position, message: str, meant: str) 
     _, sep, fix = message.rpartition("write ")
     if not sep:
         return []
-    wanted = [(m.group(1), m.group(2)) for m in _FIX_LITERAL.finditer(fix)]
+    wanted = _arguments(fix)
+    found = _arguments(call)
+    if wanted is None or found is None or len(wanted) != len(found):
+        return []  # the buffer no longer holds the call the finding was about
     edits = []
-    offset = 0
-    for value, cast in wanted:
-        literal = f"'{value}'"
-        found = next((m for m in _LITERAL.finditer(call, offset) if m.group(0) == literal), None)
-        if found is None:
-            return []  # the buffer no longer holds the call the finding was about
-        offset = found.end()
-        if cast and not call[offset:].lstrip().startswith("::"):
-            at = _position(start, call, offset)
-            edits.append(types.TextEdit(range=types.Range(start=at, end=at), new_text=cast))
+    for (want_start, want_end), (at_start, at_end) in zip(wanted, found, strict=True):
+        cast = _FIX_LITERAL.fullmatch(fix[want_start:want_end].strip())
+        if cast is None or not cast.group(2):
+            continue
+        literal = _LITERAL.match(call, at_start + _leading(call[at_start:at_end]))
+        if literal is None or literal.group(0) != f"'{cast.group(1)}'":
+            return []
+        rest = call[literal.end() : at_end]
+        if rest.lstrip().startswith("::"):
+            continue  # already cast
+        at = _position(start, call, literal.end())
+        edits.append(types.TextEdit(range=types.Range(start=at, end=at), new_text=cast.group(2)))
     return edits
+
+
+def _leading(text: str) -> int:
+    """The length of the whitespace and comments that open ``text``."""
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+        elif text.startswith("--", i):
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline + 1
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = len(text) if close < 0 else close + 2
+        else:
+            break
+    return i
+
+
+def _arguments(call: str) -> list[tuple[int, int]] | None:
+    """The (start, end) offsets of the top-level arguments of the first call in ``call``; None if unclosed."""
+    open_at = call.find("(")
+    if open_at < 0:
+        return None
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    begin = open_at + 1
+    i = begin
+    while i < len(call):
+        ch = call[i]
+        if ch == "'":
+            close = call.find("'", i + 1)
+            while close >= 0 and call.startswith("''", close):
+                close = call.find("'", close + 2)
+            if close < 0:
+                return None
+            i = close + 1
+            continue
+        if call.startswith("--", i):
+            newline = call.find("\n", i)
+            i = len(call) if newline < 0 else newline + 1
+            continue
+        if call.startswith("/*", i):
+            close = call.find("*/", i + 2)
+            i = len(call) if close < 0 else close + 2
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            if depth == 0:
+                if call[begin:i].strip():
+                    spans.append((begin, i))
+                return spans
+            depth -= 1
+        elif ch == "," and depth == 0:
+            spans.append((begin, i))
+            begin = i + 1
+        i += 1
+    return None
 
 
 def ambiguous_action(uri: str, source: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
