@@ -210,18 +210,20 @@ class Workspace:
                     relist = True
                     changed_tests.add(path)
                 if self._refresh(path):
-                    schema_changed |= path in self.schema_order or self._was_schema(path)
+                    schema_changed |= self._was_schema(path) or path in set(self.schema_order)
                     changed_tests.add(path)
         if relist:
             schema_changed |= self._relist(changed_tests)
         if schema_changed:
             self._replay()
-            self.suites = {p: s for p, s in self.suites.items() if p in self.test_order}
+            listed = set(self.test_order)
+            self.suites = {p: s for p, s in self.suites.items() if p in listed}
             self._analyse_tests(self.test_order)
         else:
             dependents = self._dependents(changed_tests)
+            listed = set(self.test_order)
             for path in list(self.suites):
-                if path not in self.test_order:
+                if path not in listed:
                     del self.suites[path]
             self._analyse_tests(p for p in self.test_order if p in dependents or p not in self.suites)
         self._finish()
