@@ -91,7 +91,10 @@ class Client:
             except Empty:
                 raise TimeoutError(uri) from None
             self._answer(message)
-            if message.get("method") == "textDocument/publishDiagnostics" and uri in (None, message["params"]["uri"]):
+            if message.get("method") == "textDocument/publishDiagnostics" and uri in (
+                None,
+                message["params"]["uri"],
+            ):
                 return at
 
     def drain(self, quiet: float = 1.0) -> None:
@@ -160,7 +163,10 @@ def main() -> int:
         client.send(
             {
                 "method": "textDocument/didChange",
-                "params": {"textDocument": {"uri": uri, "version": n + 2}, "contentChanges": [{"text": text}]},
+                "params": {
+                    "textDocument": {"uri": uri, "version": n + 2},
+                    "contentChanges": [{"text": text}],
+                },
             }
         )
         keys.append(client.wait_diagnostics(uri) - sent - DEBOUNCE_S)
@@ -172,7 +178,10 @@ def main() -> int:
     report = {
         "scale": args.scale,
         "load_s": round(load, 2),
-        "save_to_diagnostics_ms": {"p50": _ms(statistics.median(saves)), "p95": _ms(_percentile(saves, 0.95))},
+        "save_to_diagnostics_ms": {
+            "p50": _ms(statistics.median(saves)),
+            "p95": _ms(_percentile(saves, 0.95)),
+        },
         "keystroke_to_diagnostics_ms_after_debounce": {
             "p50": _ms(statistics.median(keys)),
             "p95": _ms(_percentile(keys, 0.95)),
