@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
@@ -99,7 +98,3 @@ def detect_layout(root: Path, *, single_file_is_test: bool = False) -> Layout:
     return Layout(
         root, "generic: SQL files under test folders are tests, the rest is schema", schema, tests, walked
     )
-
-
-def relative_names(root: Path, paths: Iterable[Path]) -> list[str]:
-    return [p.relative_to(root).as_posix() for p in paths]
