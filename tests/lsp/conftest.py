@@ -53,7 +53,8 @@ def codes(client: LanguageClient, root: Path, name: str) -> list[tuple[str, Any]
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "tapgap", "serve", "--no-cache"])
 
 
-async def _start(client: LanguageClient, root: Path) -> None:
+async def start_session(client: LanguageClient, root: Path, options: Any = None) -> None:
+    """initialize (with ``options`` as initializationOptions) and initialized; notes coverageChanged."""
     client.root = root  # type: ignore[attr-defined]
     coverage: list[Any] = []
     client.coverage = coverage  # type: ignore[attr-defined]
@@ -69,6 +70,7 @@ async def _start(client: LanguageClient, root: Path) -> None:
             ),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")],
+            initialization_options=options,
         )
     )
 
@@ -76,7 +78,15 @@ async def _start(client: LanguageClient, root: Path) -> None:
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A server of its own on a fresh copy of the example: for tests that change files or buffers."""
-    await _start(lsp_client, copy_example(tmp_path))
+    await start_session(lsp_client, copy_example(tmp_path))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def unstarted(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A server of its own, not initialized yet: the test calls ``start_session`` with its options."""
+    lsp_client.root = copy_example(tmp_path)  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()
 
@@ -84,7 +94,7 @@ async def client(lsp_client: LanguageClient, tmp_path: Path):  # type: ignore[no
 @pytest_lsp.fixture(config=SERVER, scope="module")
 async def shared(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """One server per test module, for tests that only ask (run with ``loop_scope="module"``)."""
-    await _start(lsp_client, copy_example(tmp_path_factory.mktemp("shared")))
+    await start_session(lsp_client, copy_example(tmp_path_factory.mktemp("shared")))
     yield
     await lsp_client.shutdown_session()
 

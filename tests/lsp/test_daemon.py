@@ -143,35 +143,56 @@ def test_query_over_tcp_needs_the_token(
     assert "result" in query.ask(daemon, "tapgap/summary", None)
 
 
+def _editor_session(
+    root: Path, daemon: query.Daemon, options: dict[str, Any]
+) -> tuple[str, list[dict[str, Any]]]:
+    """initialize (``options`` as initializationOptions), tapgap/summary, shutdown and exit: the summary's
+    level and every message the session got."""
+    with query.connect(daemon) as sock, sock.makefile("rb") as stream:
+        start = {
+            "processId": None,
+            "rootUri": root.as_uri(),
+            "capabilities": {},
+            "initializationOptions": options,
+        }
+        sock.sendall(query.frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": start}))
+        assert "capabilities" in query.read_frame(stream)["result"]
+        sock.sendall(query.frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        sock.sendall(query.frame({"jsonrpc": "2.0", "id": 2, "method": "tapgap/summary"}))
+        seen: list[dict[str, Any]] = []
+        while not any(m.get("id") == 2 for m in seen):
+            seen.append(query.read_frame(stream))
+        level = next(m for m in seen if m.get("id") == 2)["result"]["level"]
+        sock.sendall(query.frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
+        sock.sendall(query.frame({"jsonrpc": "2.0", "method": "exit"}))
+        while (message := query.read_frame(stream)) is not None and message.get("id") != 3:
+            seen.append(message)
+        return str(level), seen
+
+
 def test_an_editor_session_over_tcp_with_the_token(
     root: Path, tcp_daemon: tuple[subprocess.Popen[bytes], query.Daemon]
 ) -> None:
     process, daemon = tcp_daemon
     for _ in range(2):  # a second session after the first one's shutdown and exit: the daemon stays
-        with query.connect(daemon) as sock, sock.makefile("rb") as stream:
-            start = {
-                "processId": None,
-                "rootUri": root.as_uri(),
-                "capabilities": {},
-                "initializationOptions": {"token": daemon.token},
-            }
-            sock.sendall(query.frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": start}))
-            assert "capabilities" in query.read_frame(stream)["result"]
-            sock.sendall(query.frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
-            sock.sendall(query.frame({"jsonrpc": "2.0", "id": 2, "method": "tapgap/summary"}))
-            seen: list[dict[str, Any]] = []
-            while not any(m.get("id") == 2 for m in seen):
-                seen.append(query.read_frame(stream))
-            assert next(m for m in seen if m.get("id") == 2)["result"]["level"] == "strict"
-            sock.sendall(query.frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
-            sock.sendall(query.frame({"jsonrpc": "2.0", "method": "exit"}))
-            while (message := query.read_frame(stream)) is not None and message.get("id") != 3:
-                seen.append(message)
-            # every file's diagnostics are published to each new session
-            assert any(m.get("method") == "textDocument/publishDiagnostics" for m in seen)
+        level, seen = _editor_session(root, daemon, {"token": daemon.token})
+        assert level == "strict"
+        # every file's diagnostics are published to each new session
+        assert any(m.get("method") == "textDocument/publishDiagnostics" for m in seen)
     time.sleep(0.2)
     assert process.poll() is None
     assert _summary(root)["level"] == "strict"
+
+
+def test_an_editor_session_settings_apply_to_the_daemon_until_the_next_session(
+    root: Path, tcp_daemon: tuple[subprocess.Popen[bytes], query.Daemon]
+) -> None:
+    _, daemon = tcp_daemon
+    level, _ = _editor_session(root, daemon, {"token": daemon.token, "level": "lenient"})
+    assert level == "lenient"
+    assert _summary(root)["level"] == "lenient"  # the daemon's queries too, after the session
+    level, _ = _editor_session(root, daemon, {"token": daemon.token})
+    assert level == "strict"  # a session without settings: back to the daemon's --level
 
 
 def test_query_without_a_daemon_answers_in_process(root: Path) -> None:

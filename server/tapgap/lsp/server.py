@@ -14,8 +14,8 @@ from pygls.uris import to_fs_path
 from tapgap.coverage.requirements import Level
 from tapgap.lsp import actions, diagnostics, features, methods, query
 from tapgap.lsp.session import TapgapServer, log, plain
+from tapgap.lsp.settings import ClientSettings
 from tapgap.lsp.tcp import parse_tcp
-from tapgap.lsp.watcher import is_sql
 from tapgap.workspace import FileEvent
 
 __all__ = ["TapgapServer", "build_server", "plain", "serve"]
@@ -52,12 +52,19 @@ def build_server(
         root = _root_of(params)
         if root is not None and ls.daemon_root is None:
             ls.pending_root = root.absolute()
+        # Each session starts from the defaults: a daemon's next editor does not inherit the last one's.
+        changed = ls.configure(params.initialization_options, ClientSettings())
+        ls.reconfigured = changed and ls.project is not None
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: TapgapServer, params: types.InitializedParams) -> None:
         if ls.project is not None:  # a daemon's next editor session: everything is news to this client
             ls.published.clear()
-            ls.publish_all()
+            if ls.reconfigured:
+                ls.reconfigured = False
+                ls.reload()
+            else:
+                ls.publish_all()
             return
         if ls.pending_root is None:
             return
@@ -105,11 +112,16 @@ def build_server(
     def did_close(ls: TapgapServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.close_document(params.text_document.uri)
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: TapgapServer, params: types.DidChangeConfigurationParams) -> None:
+        if ls.configure(params.settings, ls.settings):
+            ls.reload()
+
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: TapgapServer, params: types.DidChangeWatchedFilesParams) -> None:
         for change in params.changes:
             path = to_fs_path(change.uri)
-            if path and is_sql(Path(path)):
+            if path and ls.watched(Path(path)):
                 kind = _WATCHED.get(change.type, "changed")
                 ls.file_event(FileEvent(kind, Path(path).absolute()))  # type: ignore[arg-type]
 

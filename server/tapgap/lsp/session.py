@@ -28,6 +28,7 @@ from tapgap.facts import namespace
 from tapgap.files import relative
 from tapgap.findings import Finding
 from tapgap.lsp import diagnostics, methods
+from tapgap.lsp.settings import ClientSettings, parse_settings
 from tapgap.lsp.watcher import Watcher, is_sql
 from tapgap.store import FactStore
 from tapgap.workspace import Delta, FileEvent, Workspace
@@ -121,7 +122,9 @@ class TapgapServer(LanguageServer):
             protocol_cls=TapgapProtocol,
         )
         self.cache_dir = cache_dir
-        self.level = level
+        self.level = level  # --level; the client's level wins over it
+        self.settings = ClientSettings()
+        self.reconfigured = False  # initialize brought settings the loaded project does not have yet
         self.use_cache = use_cache
         self.project: Workspace | None = None
         self.store: FactStore | None = None
@@ -140,7 +143,7 @@ class TapgapServer(LanguageServer):
     # -- the project -----------------------------------------------------------------------------------
 
     def open_project(self, root: Path) -> Workspace:
-        loaded = load_config(root)
+        loaded = load_config(root, self.settings.config_file(root))
         if self.store is not None:
             self.store.close()
         if self.use_cache:
@@ -157,7 +160,8 @@ class TapgapServer(LanguageServer):
                 types.ShowMessageParams(type=types.MessageType.Warning, message=f"tapgap: {exc}")
             )
             accepted = None
-        self.project = EditorWorkspace(root, loaded, self.level, accepted, store=self.store).load()
+        level = self.settings.level or self.level
+        self.project = EditorWorkspace(root, loaded, level, accepted, store=self.store).load()
         self.announce_skipped()
         return self.project
 
@@ -192,16 +196,32 @@ class TapgapServer(LanguageServer):
         if self.root is None:
             return False
         path = path.absolute()
-        return path in (self.root / CONFIG_FILE, self.root / PYPROJECT_FILE, self.baseline_path)
+        explicit = self.settings.config_file(self.root)
+        return path in (self.root / CONFIG_FILE, self.root / PYPROJECT_FILE, self.baseline_path, explicit)
 
     def watched(self, path: Path) -> bool:
         return is_sql(path) or self.is_settings(path)
 
+    def configure(self, raw: Any, current: ClientSettings) -> bool:
+        """Take the client's settings (``current`` updated by ``raw``), telling the user what was refused.
+        True when they differ from those in force: the project is to be loaded again."""
+        settings, errors = parse_settings(plain(raw), current)
+        for error in errors:
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"tapgap: settings: {error}")
+            )
+        changed, self.settings = settings != self.settings, settings
+        if changed and self.watcher is not None and self.root is not None:
+            self.watcher.watch_file(self.settings.config_file(self.root))
+        return changed
+
     def reload(self) -> None:
-        """Load the project again (new configuration or baseline); open buffers still stand for their files."""
-        if self.project is None or self.root is None:
-            return
-        before = self.project.analysis().index
+        """Load the project again (new configuration or baseline); open buffers still stand for their files.
+
+        Also after a load that failed (an invalid configuration at start): fixing it brings the project up."""
+        if self.root is None:
+            return  # not loaded yet: the first load reads the configuration anyway
+        before = None if self.project is None else self.project.analysis().index
         try:
             project = self.open_project(self.root)
         except ConfigError as exc:
@@ -215,7 +235,8 @@ class TapgapServer(LanguageServer):
                 project.set_buffer(where[0], doc.source)
         self.publish_all()
         after = project.analysis().index
-        if (before.level, before.total, before.kinds) != (after.level, after.total, after.kinds):
+        figures = (after.level, after.total, after.kinds)
+        if before is None or (before.level, before.total, before.kinds) != figures:
             self.notify_coverage()
 
     def analysis(self) -> ProjectAnalysis:
@@ -335,6 +356,7 @@ class TapgapServer(LanguageServer):
         try:
             self.watcher = Watcher(self.root, asyncio.get_running_loop(), self.file_event, self.watched)
             self.watcher.start()
+            self.watcher.watch_file(self.settings.config_file(self.root))
         except OSError as exc:  # e.g. out of inotify watches: the editor's events still work
             log.warning("tapgap: cannot watch %s: %s", self.root, exc)
             self.watcher = None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
+from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from tapgap.workspace import FileEvent
 
@@ -73,9 +73,28 @@ class Watcher:
         deliver: Callable[[FileEvent], None],
         wanted: Callable[[Path], bool] = is_sql,
     ):
+        self.root = root.absolute()
+        self.loop = loop
+        self.deliver = deliver
         self.observer: BaseObserver = Observer()
         self.observer.daemon = True
         self.observer.schedule(_Handler(loop, deliver, wanted), str(root), recursive=True)
+        self.outside: ObservedWatch | None = None
+
+    def watch_file(self, path: Path | None) -> None:
+        """Also report changes of ``path`` (a configuration file named by the client) when it lies outside the
+        root; the last call wins, None stops. Its folder is watched, not recursively: editors save by renaming."""
+        if self.outside is not None:
+            self.observer.unschedule(self.outside)
+            self.outside = None
+        if path is None or path.is_relative_to(self.root) or not path.parent.is_dir():
+            return
+        target = path.absolute()
+        handler = _Handler(self.loop, self.deliver, lambda p: p.absolute() == target)
+        try:
+            self.outside = self.observer.schedule(handler, str(target.parent), recursive=False)
+        except OSError:  # e.g. out of inotify watches: the file's changes go unnoticed, not the root's
+            self.outside = None
 
     def start(self) -> None:
         self.observer.start()
