@@ -55,6 +55,7 @@ export interface TapgapApi {
 interface PythonApi {
   environments?: {
     getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } | undefined;
+    onDidChangeActiveEnvironmentPath?: vscode.Event<unknown>;
     resolveEnvironment(
       environment: { path: string } | string,
     ): Promise<{ executable: { uri?: vscode.Uri } } | undefined>;
@@ -85,6 +86,24 @@ class TapgapExtension implements TapgapApi {
     );
     this.show({ state: "stopped" });
     this.status.show();
+    void this.followInterpreter();
+  }
+
+  /** A server run as `python -m tapgap` restarts when another interpreter is selected. */
+  private async followInterpreter(): Promise<void> {
+    const api = await pythonApi();
+    const changed = api?.environments?.onDidChangeActiveEnvironmentPath;
+    if (changed === undefined) {
+      return;
+    }
+    this.context.subscriptions.push(
+      changed(() => {
+        if (this.server?.source === "interpreter" || this.state.state === "failed") {
+          this.output.info("the selected Python interpreter changed: restarting the server");
+          void this.restart();
+        }
+      }),
+    );
   }
 
   restart(): Promise<void> {
@@ -313,19 +332,26 @@ class TapgapExtension implements TapgapApi {
   }
 }
 
+/** The Python extension's API, when it is installed and activates. */
+async function pythonApi(): Promise<PythonApi | undefined> {
+  const python = vscode.extensions.getExtension<PythonApi>("ms-python.python");
+  try {
+    return python === undefined ? undefined : python.isActive ? python.exports : await python.activate();
+  } catch {
+    return undefined; // a Python extension that fails to activate is as good as none
+  }
+}
+
 /** The Python extension's interpreter for the folder, else `python.defaultInterpreterPath` if set. */
 async function selectedInterpreter(folder: vscode.Uri | undefined): Promise<string[] | undefined> {
-  const python = vscode.extensions.getExtension<PythonApi>("ms-python.python");
-  if (python !== undefined) {
+  const environments = (await pythonApi())?.environments;
+  const active = environments?.getActiveEnvironmentPath(folder);
+  if (environments !== undefined && active !== undefined) {
     try {
-      const api = python.isActive ? python.exports : await python.activate();
-      const active = api.environments?.getActiveEnvironmentPath(folder);
-      if (active !== undefined && api.environments !== undefined) {
-        const resolved = await api.environments.resolveEnvironment(active);
-        return [resolved?.executable.uri?.fsPath ?? active.path];
-      }
+      const resolved = await environments.resolveEnvironment(active);
+      return [resolved?.executable.uri?.fsPath ?? active.path];
     } catch {
-      // An inactive or older Python extension: fall back to the setting.
+      return [active.path];
     }
   }
   const configured = vscode.workspace.getConfiguration("python", folder).get<string>("defaultInterpreterPath");

@@ -1,7 +1,7 @@
 // The activation path against the mocked `vscode` module and a real vscode-languageclient talking to a fake
 // `tapgap serve` process (test/fixtures/fake-server.ts).
 
-import { mock } from "./mock/vscode";
+import { EventEmitter, mock, Uri } from "./mock/vscode";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -27,8 +27,10 @@ function project(): string {
   return root;
 }
 
-async function start(settings: Record<string, unknown>, pathDirs: string[]): Promise<TapgapApi> {
-  mock.reset();
+async function start(settings: Record<string, unknown>, pathDirs: string[], reset = true): Promise<TapgapApi> {
+  if (reset) {
+    mock.reset();
+  }
   mock.workspaceFolder = project();
   for (const [key, value] of Object.entries(settings)) {
     mock.settings.set(key, value);
@@ -211,4 +213,35 @@ test("without tapgap on PATH the server runs as python -m tapgap with the config
   assert.equal(api.state.state, "running", JSON.stringify(mock.messages));
   assert.deepEqual(api.server, { command: python, prefix: ["-m", "tapgap"], source: "interpreter" });
   assert.deepEqual((await seen(api)).argv, ["serve"]);
+});
+
+test("the Python extension's selected interpreter runs the server, and selecting another restarts it", async () => {
+  const server = path.join(__dirname, "fixtures", "fake-server.js");
+  const first = script(tempDir("venv1"), "python", `shift 2; exec "${process.execPath}" "${server}" "$@"`);
+  const second = script(tempDir("venv2"), "python", `shift 2; exec "${process.execPath}" "${server}" "$@"`);
+  let selected = first;
+  const selectionChanged = new EventEmitter<unknown>();
+  mock.reset();
+  mock.pythonExtension = {
+    isActive: true,
+    exports: {
+      environments: {
+        getActiveEnvironmentPath: () => ({ path: selected }),
+        resolveEnvironment: async (environment: { path: string }) => ({
+          executable: { uri: Uri.file(environment.path) },
+        }),
+        onDidChangeActiveEnvironmentPath: selectionChanged.event,
+      },
+    },
+  };
+  const api = await start({ "python.defaultInterpreterPath": "/not/this/one" }, [tempDir("empty")], false);
+  assert.equal(api.state.state, "running", JSON.stringify(mock.messages));
+  assert.equal(api.server?.command, first);
+  const pid = (await seen(api)).pid;
+
+  selected = second;
+  selectionChanged.fire({ path: second });
+  await waitFor("the restart", () => api.server?.command === second && api.state.state === "running");
+  await api.ready;
+  assert.notEqual((await seen(api)).pid, pid);
 });

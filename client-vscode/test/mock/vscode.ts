@@ -199,7 +199,10 @@ export const mock = {
   shownDocuments: [] as { uri: string; selection: Range | undefined }[],
   diagnostics: new Map<string, Diagnostic[]>(),
   configurationChanged: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
+  /** The Python extension as `vscode.extensions.getExtension("ms-python.python")` returns it. */
+  pythonExtension: undefined as unknown,
   reset(): void {
+    mock.pythonExtension = undefined;
     mock.settings.clear();
     mock.commands.clear();
     mock.statusItems.length = 0;
@@ -390,7 +393,7 @@ export const commands = {
 };
 
 export const extensions = {
-  getExtension: () => undefined,
+  getExtension: (id: string) => (id === "ms-python.python" ? mock.pythonExtension : undefined),
 };
 
 // `require("vscode")` anywhere in this process returns this module.
