@@ -68,6 +68,8 @@ class TapgapExtension implements TapgapApi {
   server: ServerCommand | undefined;
   ready: Promise<void> = Promise.resolve();
   private settings: Settings;
+  /** The folder the running server analyses. */
+  private root: string | undefined;
   private readonly status: vscode.StatusBarItem;
   private readonly output: vscode.LogOutputChannel;
 
@@ -83,9 +85,14 @@ class TapgapExtension implements TapgapApi {
       vscode.commands.registerCommand(COMMANDS.restartServer, () => this.restart()),
       vscode.commands.registerCommand(COMMANDS.showOutput, () => this.output.show(true)),
       vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
+      // The first folder is the project: a new first folder means a new server.
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        if (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath !== this.root) {
+          void this.restart();
+        }
+      }),
     );
     this.show({ state: "stopped" });
-    this.status.show();
     void this.followInterpreter();
   }
 
@@ -109,7 +116,12 @@ class TapgapExtension implements TapgapApi {
   restart(): Promise<void> {
     this.ready = this.ready.then(async () => {
       await this.stop();
-      await this.start();
+      try {
+        await this.start();
+      } catch (error) {
+        // Whatever went wrong, the next restart must still run: the chain of starts never rejects.
+        this.fail({ problem: `the language server did not start (${describe(error)})`, fix: "See the output." });
+      }
     });
     return this.ready;
   }
@@ -128,8 +140,15 @@ class TapgapExtension implements TapgapApi {
   }
 
   private async start(): Promise<void> {
-    this.show({ state: "starting" });
     const folder = vscode.workspace.workspaceFolders?.[0];
+    if (folder === undefined) {
+      // tapgap analyses a project: with no folder open there is nothing to report, and nothing is wrong.
+      this.output.info("no folder is open: the server starts when one is");
+      this.status.hide();
+      return;
+    }
+    this.status.show();
+    this.show({ state: "starting" });
     const resolution = resolveServerCommand(
       { serverPath: this.settings.serverPath, interpreter: await selectedInterpreter(folder?.uri) },
       this.environment(),
@@ -143,16 +162,24 @@ class TapgapExtension implements TapgapApi {
       return this.fail(probeFailure(server, probe.detail));
     }
     this.output.info(`starting ${probe.version}: ${[server.command, ...serveArgs(server)].join(" ")}`);
+    this.root = folder.uri.fsPath;
     const executable: Executable = {
       command: server.command,
       args: serveArgs(server),
-      options: folder === undefined ? {} : { cwd: folder.uri.fsPath },
+      options: { cwd: folder.uri.fsPath },
     };
     const client = new LanguageClient("tapgap", "tapgap", executable, this.clientOptions());
     client.onNotification(COVERAGE_CHANGED, (summary: Summary) => this.coverageChanged(client, summary));
     client.onDidChangeState((change) => {
-      if (change.newState === State.Stopped && this.client === client) {
+      if (this.client !== client) {
+        return;
+      }
+      if (change.newState === State.Stopped) {
         this.show({ state: "failed", problem: "the language server stopped; see the output" });
+      } else if (change.newState === State.Running && this.state.state === "failed") {
+        // The client restarted a crashed server by itself: its figures are new.
+        this.show({ state: "running" });
+        void this.refreshSummary(client);
       }
     });
     this.client = client;

@@ -245,3 +245,42 @@ test("the Python extension's selected interpreter runs the server, and selecting
   await api.ready;
   assert.notEqual((await seen(api)).pid, pid);
 });
+
+test("without a folder no server starts and nothing is reported; opening one starts it", async () => {
+  const bin = tempDir("bin");
+  fakeTapgap(bin);
+  mock.reset();
+  process.env.PATH = bin;
+  context = { subscriptions: [] };
+  const api = activate(context as unknown as vscode.ExtensionContext);
+  await api.ready;
+  assert.equal(api.client, undefined);
+  assert.equal(mock.status.visible, false);
+  assert.deepEqual(mock.messages, []);
+
+  mock.workspaceFolder = project();
+  mock.foldersChanged.fire({});
+  await waitFor("the start", () => api.state.state === "running");
+  await api.ready;
+  assert.equal(mock.status.visible, true);
+  assert.equal(fs.realpathSync((await seen(api)).cwd), fs.realpathSync(mock.workspaceFolder));
+});
+
+test("a server that crashes is started again and the status bar shows its coverage again", async () => {
+  const bin = tempDir("bin");
+  fakeTapgap(bin);
+  const api = await start({}, [bin]);
+  const client = api.client;
+  const before = (await seen(api)).pid;
+  await client?.sendNotification("fake/crash");
+
+  await waitFor("a new server process", async () => {
+    try {
+      return api.state.state === "running" && client?.isRunning() === true && (await seen(api)).pid !== before;
+    } catch {
+      return false; // between the crash and the new process
+    }
+  });
+  await waitFor("the coverage", () => mock.status.text === "$(beaker) tapgap 50.0%");
+  assert.equal(api.client, client, "the same client restarted its server");
+});

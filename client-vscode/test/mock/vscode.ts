@@ -199,6 +199,7 @@ export const mock = {
   shownDocuments: [] as { uri: string; selection: Range | undefined }[],
   diagnostics: new Map<string, Diagnostic[]>(),
   configurationChanged: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
+  foldersChanged: new EventEmitter<unknown>(),
   /** The Python extension as `vscode.extensions.getExtension("ms-python.python")` returns it. */
   pythonExtension: undefined as unknown,
   reset(): void {
@@ -333,7 +334,7 @@ export const workspace = {
   onDidChangeTextDocument: noEvent,
   onDidSaveTextDocument: noEvent,
   onWillSaveTextDocument: noEvent,
-  onDidChangeWorkspaceFolders: noEvent,
+  onDidChangeWorkspaceFolders: mock.foldersChanged.event,
   createFileSystemWatcher: () => ({
     onDidCreate: noEvent,
     onDidChange: noEvent,
