@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tapgap import __version__
 
 if TYPE_CHECKING:
+    from tapgap.analysis import ProjectAnalysis
     from tapgap.config import Config, LoadedConfig
     from tapgap.coverage.baseline import Baseline
     from tapgap.facts import Stats
@@ -22,48 +23,93 @@ EXIT_OK, EXIT_INPUT, EXIT_GATE = 0, 1, 2
 
 
 def _inventory(args: argparse.Namespace) -> int:
-    from tapgap.project import detect_layout
     from tapgap.report.inventory import render_inventory_json, render_inventory_text
-    from tapgap.schema.inventory import build_inventory
+    from tapgap.schema.inventory import Inventory, build_inventory, state_items
 
     root = Path(args.path)
     if not root.exists():
         print(f"tapgap: {root}: no such file or directory", file=sys.stderr)
         return EXIT_INPUT
-    layout = detect_layout(root)
-    if not layout.schema_files:
-        print(f"tapgap: {root}: no schema SQL files found ({layout.description})", file=sys.stderr)
-        return EXIT_INPUT
-    inventory = build_inventory(layout.root, layout.schema_files, search_path=args.search_path.split(","))
+    if root.is_dir():
+        analysis = _analyse(root, args)
+        if isinstance(analysis, int):
+            return analysis
+        if not analysis.schema_files:
+            print(f"tapgap: {root}: no schema SQL files found ({analysis.layout})", file=sys.stderr)
+            return EXIT_INPUT
+        schema_names = {relative_name(analysis.root, path) for path in analysis.schema_files}
+        inventory = Inventory(
+            state_items(analysis.state),
+            [f for f in analysis.findings if f.file in schema_names and f.code != "untested"],
+            len(analysis.schema_files),
+            analysis.statements - analysis.suite.statements,
+        )
+        layout = analysis.layout
+    else:
+        inventory = build_inventory(root.parent, [root], search_path=_search_path(args) or ("public",))
+        layout = "a single file"
     if args.format == "json":
         sys.stdout.buffer.write(render_inventory_json(inventory) + b"\n")
     else:
-        sys.stdout.write(render_inventory_text(inventory, layout.description))
+        sys.stdout.write(render_inventory_text(inventory, layout))
     return EXIT_OK
 
 
 def _assertions(args: argparse.Namespace) -> int:
     from tapgap.coverage.assertions import analyse_tests
-    from tapgap.project import detect_layout
     from tapgap.report.assertions import render_assertions_json, render_assertions_text
-    from tapgap.schema.load import load_schema
+    from tapgap.schema.state import SchemaState
 
     root = Path(args.path)
     if not root.exists():
         print(f"tapgap: {root}: no such file or directory", file=sys.stderr)
         return EXIT_INPUT
-    layout = detect_layout(root, single_file_is_test=True)
-    if not layout.test_files:
-        print(f"tapgap: {root}: no pgTAP test files found ({layout.description})", file=sys.stderr)
-        return EXIT_INPUT
-    search_path = args.search_path.split(",")
-    loaded = load_schema(layout.root, layout.schema_files, search_path=search_path)
-    analysis = analyse_tests(layout.root, layout.test_files, loaded.state)
+    if root.is_dir():
+        analysis = _analyse(root, args)
+        if isinstance(analysis, int):
+            return analysis
+        if not analysis.test_files:
+            print(f"tapgap: {root}: no pgTAP test files found ({analysis.layout})", file=sys.stderr)
+            return EXIT_INPUT
+        suite, layout = analysis.suite, analysis.layout
+    else:  # one test file, read against an empty schema: every target is reported as it is written
+        suite = analyse_tests(root.parent, [root], SchemaState())
+        layout = "a single test file"
     if args.format == "json":
-        sys.stdout.buffer.write(render_assertions_json(analysis) + b"\n")
+        sys.stdout.buffer.write(render_assertions_json(suite) + b"\n")
     else:
-        sys.stdout.write(render_assertions_text(analysis, layout.description))
+        sys.stdout.write(render_assertions_text(suite, layout))
     return EXIT_OK
+
+
+def _search_path(args: argparse.Namespace) -> list[str] | None:
+    return None if args.search_path is None else [s.strip() for s in args.search_path.split(",")]
+
+
+def _analyse(root: Path, args: argparse.Namespace) -> ProjectAnalysis | int:
+    """The project as `tapgap check` sees it (configuration, listing, cache), or an exit code."""
+    import msgspec
+
+    from tapgap.analysis import analyse_project
+    from tapgap.config import ConfigError, load_config
+
+    try:
+        loaded = load_config(root, Path(args.config) if args.config else None)
+    except ConfigError as exc:
+        print(f"tapgap: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    search_path = _search_path(args)
+    if search_path is not None:
+        loaded = msgspec.structs.replace(
+            loaded, config=msgspec.structs.replace(loaded.config, search_path=search_path)
+        )
+    store = open_store(root, args, loaded.config.fingerprint())
+    try:
+        return analyse_project(root, loaded, store=store)
+    finally:
+        for warning in store.warnings:
+            print(f"tapgap: warning: {warning}", file=sys.stderr)
+        store.close()
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -325,6 +371,23 @@ def print_stats(stats: Stats, store: FactStore) -> None:
     print("\n".join(lines), file=sys.stderr)
 
 
+def _project_options(command: argparse.ArgumentParser) -> None:
+    """What `inventory` and `assertions` share with `check`: the configuration and the cache."""
+    command.add_argument(
+        "--search-path",
+        metavar="SCHEMAS",
+        help="search_path in force at the start of each file (comma list; default: the configuration's, "
+        "else public)",
+    )
+    command.add_argument(
+        "--config", metavar="FILE", help="configuration file (default: tapgap.toml or pyproject.toml)"
+    )
+    command.add_argument(
+        "--cache-dir", metavar="DIR", help=f"where per-file facts are cached (default: {DEFAULT_CACHE})"
+    )
+    command.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tapgap", description="Which parts of your PostgreSQL schema does no pgTAP test check?"
@@ -336,18 +399,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inventory.add_argument("path", nargs="?", default=".", help="project folder or one SQL file")
     inventory.add_argument("--format", choices=("text", "json"), default="text")
-    inventory.add_argument(
-        "--search-path", default="public", help="search_path in force at the start of each file (comma list)"
-    )
+    _project_options(inventory)
     inventory.set_defaults(run=_inventory)
     assertions = commands.add_parser(
         "assertions", help="list every pgTAP call of the tests: what it checks, what it exercises, findings"
     )
     assertions.add_argument("path", nargs="?", default=".", help="project folder or one test file")
     assertions.add_argument("--format", choices=("text", "json"), default="text")
-    assertions.add_argument(
-        "--search-path", default="public", help="search_path in force at the start of each file (comma list)"
-    )
+    _project_options(assertions)
     assertions.set_defaults(run=_assertions)
     check = commands.add_parser(
         "check",

@@ -25,7 +25,7 @@ def test_inventory_json_lists_the_example_projects_objects(capsys: pytest.Captur
 def test_inventory_text_groups_objects_by_kind(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inventory", str(EXAMPLES)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Supabase project")
+    assert out.startswith("detected Supabase project")
     assert "\ntable (5)\n" in out
 
 
@@ -58,3 +58,72 @@ def test_assertions_json_reports_targets_and_findings(
         "plan-mismatch",
         "stale-target",
     ]
+
+
+def _configured_project(tmp_path: Path) -> Path:
+    """Schema and tests where only the configuration finds them, with a custom search_path."""
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "schema.sql").write_text(
+        "create schema app;\ncreate table app.users (id int primary key);"
+    )
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "users.pg").write_text("select plan(1);\nselect has_table('users');\n")
+    (tmp_path / "tapgap.toml").write_text(
+        'schema = ["db/*.sql"]\ntests = ["checks/*.pg"]\nsearch_path = ["app", "public"]\n'
+    )
+    return tmp_path
+
+
+def test_assertions_reads_the_configuration_as_check_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _configured_project(tmp_path)
+    assert main(["assertions", str(root), "--format", "json", "--no-cache"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    [assertion] = [a for a in report["assertions"] if a["function"] == "has_table"]
+    assert assertion["file"] == "checks/users.pg"
+    # has_table('users') searches the configured search_path, where app comes first.
+    assert assertion["targets"][0]["objects"] == [{"kind": "table", "key": "app.users"}]
+
+
+def test_inventory_reads_the_configured_schema_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _configured_project(tmp_path)
+    assert main(["inventory", str(root), "--format", "json", "--no-cache"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {(o["kind"], o["key"]) for o in report["objects"]} >= {("schema", "app"), ("table", "app.users")}
+    assert report["summary"] == {"files": 1, "statements": 2}
+
+
+def test_search_path_flag_overrides_the_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _configured_project(tmp_path)
+    assert main(["assertions", str(root), "--format", "json", "--no-cache", "--search-path", "public"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    [assertion] = [a for a in report["assertions"] if a["function"] == "has_table"]
+    assert assertion["targets"][0]["objects"] == []
+
+
+def test_an_invalid_configuration_is_an_input_error_for_assertions_and_inventory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _configured_project(tmp_path)
+    (root / "tapgap.toml").write_text("levle = 'strict'\n")
+    for command in ("assertions", "inventory"):
+        assert main([command, str(root), "--no-cache"]) == 1
+        assert "levle" in capsys.readouterr().err
+
+
+def test_assertions_fills_and_reuses_the_cache_check_uses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _configured_project(tmp_path)
+    assert main(["assertions", str(root), "--format", "json"]) == 0
+    first = capsys.readouterr().out
+    assert (root / ".tapgap" / "cache").is_dir()
+    assert main(["check", str(root), "--stats", "--output", str(tmp_path / "report.txt")]) in (0, 2)
+    assert "0 parsed" in capsys.readouterr().err  # check found every file's facts in the cache
+    assert main(["assertions", str(root), "--format", "json"]) == 0
+    assert capsys.readouterr().out == first
