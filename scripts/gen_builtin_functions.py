@@ -17,8 +17,6 @@ live catalogue; it uses ``fetch_catalogue`` below.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ TARGET = ROOT / "server" / "tapgap" / "sql" / "builtin_functions.py"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.generated import generate, python_literal  # noqa: E402
 from tests.pgserver import PgServer  # noqa: E402
 
 # One row per distinct (name, fewest arguments, most arguments) of a pg_catalog routine. An overload accepts
@@ -55,12 +54,6 @@ def fetch_catalogue(server: PgServer, db: str = "postgres") -> dict[str, Any]:
     }
 
 
-def _s(value: str) -> str:
-    """A Python literal the way ruff format writes it."""
-    assert value.isascii() and "\\" not in value and '"' not in value, value
-    return '"' + value + '"'
-
-
 def render_module(cat: dict[str, Any]) -> str:
     out = [
         f'"""Every routine in pg_catalog of PostgreSQL {cat["version"]}, with the argument counts it takes.',
@@ -81,19 +74,13 @@ def render_module(cat: dict[str, Any]) -> str:
     ]
     for name, arities in cat["functions"].items():
         items = ", ".join(f"({lo}, {hi})" for lo, hi in arities)
-        out.append(f"    {_s(name)}: ({items}{',' if len(arities) == 1 else ''}),")
+        out.append(f"    {python_literal(name)}: ({items}{',' if len(arities) == 1 else ''}),")
     out += ["}", ""]
     return "\n".join(out)
 
 
 def main() -> int:
-    with PgServer() as server:
-        catalogue = fetch_catalogue(server)
-    TARGET.write_text(render_module(catalogue))
-    if ruff := shutil.which("ruff"):
-        subprocess.run([ruff, "format", "--quiet", str(TARGET)], check=True)
-    print(f"wrote {TARGET.relative_to(ROOT)}: {len(catalogue['functions'])} names", file=sys.stderr)
-    return 0
+    return generate(TARGET, fetch_catalogue, render_module, lambda cat: f"{len(cat['functions'])} names")
 
 
 if __name__ == "__main__":

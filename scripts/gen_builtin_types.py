@@ -15,8 +15,6 @@ live catalogue; it uses ``fetch_catalogue`` below.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ TARGET = ROOT / "server" / "tapgap" / "sql" / "builtin_types.py"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.generated import generate, python_literal  # noqa: E402
 from tests.pgserver import PgServer  # noqa: E402
 
 # One row per pg_catalog type. "True" arrays are those format_type prints as element[] (IsTrueArrayType and
@@ -64,16 +63,6 @@ def fetch_catalogue(server: PgServer, db: str = "postgres") -> dict[str, Any]:
     }
 
 
-def _s(value: str | None) -> str:
-    """A Python literal the way ruff format writes it (double quotes unless that needs escapes)."""
-    if value is None:
-        return "None"
-    assert value.isascii() and "\\" not in value, value
-    if '"' in value and "'" not in value:
-        return "'" + value + "'"
-    return '"' + value.replace('"', '\\"') + '"'
-
-
 def render_module(cat: dict[str, Any]) -> str:
     out = [
         f'"""Every pg_catalog type of PostgreSQL {cat["version"]}, as ``format_type`` prints it.',
@@ -101,7 +90,7 @@ def render_module(cat: dict[str, Any]) -> str:
         "# typname -> format_type(oid, NULL) with search_path = pg_catalog (as function signatures print).",
         "BUILTIN_TYPES: Final[dict[str, str]] = {",
     ]
-    out += [f"    {_s(k)}: {_s(v)}," for k, v in cat["types"].items()]
+    out += [f"    {python_literal(k)}: {python_literal(v)}," for k, v in cat["types"].items()]
     out += [
         "}",
         "",
@@ -109,10 +98,12 @@ def render_module(cat: dict[str, Any]) -> str:
         "# bit without a length (which the bare keywords CHAR and BIT never give: they mean length 1).",
         "WITHOUT_TYPMOD: Final[dict[str, str]] = {",
     ]
-    out += [f"    {_s(k)}: {_s(v)}," for k, v in cat["without_typmod"].items()]
+    out += [f"    {python_literal(k)}: {python_literal(v)}," for k, v in cat["without_typmod"].items()]
     out += ["}", "", "TYPE_FACTS: Final[dict[str, TypeFacts]] = {"]
     for name, (typtype, category, element, typmod) in cat["facts"].items():
-        out.append(f"    {_s(name)}: TypeFacts({_s(typtype)}, {_s(category)}, {_s(element)}, {typmod}),")
+        out.append(
+            f"    {python_literal(name)}: TypeFacts({python_literal(typtype)}, {python_literal(category)}, {python_literal(element)}, {typmod}),"
+        )
     out += [
         "}",
         "",
@@ -120,19 +111,13 @@ def render_module(cat: dict[str, Any]) -> str:
         "QUOTED_KEYWORDS: Final[frozenset[str]] = frozenset(",
         "    {",
     ]
-    out += [f"        {_s(k)}," for k in cat["quoted_keywords"]]
+    out += [f"        {python_literal(k)}," for k in cat["quoted_keywords"]]
     out += ["    }", ")", ""]
     return "\n".join(out)
 
 
 def main() -> int:
-    with PgServer() as server:
-        catalogue = fetch_catalogue(server)
-    TARGET.write_text(render_module(catalogue))
-    if ruff := shutil.which("ruff"):
-        subprocess.run([ruff, "format", "--quiet", str(TARGET)], check=True)
-    print(f"wrote {TARGET.relative_to(ROOT)}: {len(catalogue['types'])} types", file=sys.stderr)
-    return 0
+    return generate(TARGET, fetch_catalogue, render_module, lambda cat: f"{len(cat['types'])} types")
 
 
 if __name__ == "__main__":

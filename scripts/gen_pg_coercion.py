@@ -19,8 +19,6 @@ catalogue; it uses ``fetch_catalogue`` and ``render_module`` below.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ TARGET = ROOT / "server" / "tapgap" / "pgtap" / "pg_coercion.py"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.generated import generate, python_literal  # noqa: E402
 from tests.pgserver import PgServer  # noqa: E402
 
 _CASTS_SQL = """
@@ -66,14 +65,6 @@ def fetch_catalogue(server: PgServer, db: str = "postgres") -> dict[str, Any]:
     }
 
 
-def _s(value: str) -> str:
-    """A Python literal the way ruff format writes it (double quotes unless that needs escapes)."""
-    assert value.isascii() and "\\" not in value, value
-    if '"' in value and "'" not in value:
-        return "'" + value + "'"
-    return '"' + value.replace('"', '\\"') + '"'
-
-
 def render_module(cat: dict[str, Any]) -> str:
     out = [
         f'"""PostgreSQL {cat["version"]}\'s implicit casts, preferred types and pseudo-types (canonical names).',
@@ -93,7 +84,9 @@ def render_module(cat: dict[str, Any]) -> str:
         "IMPLICIT_CASTS: Final[frozenset[tuple[str, str]]] = frozenset(",
         "    {",
     ]
-    out += [f"        ({_s(source)}, {_s(target)})," for source, target in cat["casts"]]
+    out += [
+        f"        ({python_literal(source)}, {python_literal(target)})," for source, target in cat["casts"]
+    ]
     out += [
         "    }",
         ")",
@@ -102,7 +95,7 @@ def render_module(cat: dict[str, Any]) -> str:
         "PREFERRED_TYPES: Final[frozenset[str]] = frozenset(",
         "    {",
     ]
-    out += [f"        {_s(name)}," for name in cat["preferred"]]
+    out += [f"        {python_literal(name)}," for name in cat["preferred"]]
     out += [
         "    }",
         ")",
@@ -111,19 +104,13 @@ def render_module(cat: dict[str, Any]) -> str:
         "PSEUDO_TYPES: Final[frozenset[str]] = frozenset(",
         "    {",
     ]
-    out += [f"        {_s(name)}," for name in cat["pseudo"]]
+    out += [f"        {python_literal(name)}," for name in cat["pseudo"]]
     out += ["    }", ")", ""]
     return "\n".join(out)
 
 
 def main() -> int:
-    with PgServer() as server:
-        catalogue = fetch_catalogue(server)
-    TARGET.write_text(render_module(catalogue))
-    if ruff := shutil.which("ruff"):
-        subprocess.run([ruff, "format", "--quiet", str(TARGET)], check=True)
-    print(f"wrote {TARGET.relative_to(ROOT)}: {len(catalogue['casts'])} implicit casts", file=sys.stderr)
-    return 0
+    return generate(TARGET, fetch_catalogue, render_module, lambda cat: f"{len(cat['casts'])} implicit casts")
 
 
 if __name__ == "__main__":

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from tapgap.sql import builtin_types
+from tests.generated import live_catalogue, load_generator
 from tests.pgserver import PgServer
 
 pytestmark = pytest.mark.oracle
 
-GENERATOR = Path(__file__).resolve().parents[2] / "scripts" / "gen_builtin_types.py"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_builtin_types", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def live(pg_server: PgServer) -> dict[str, Any]:
-    db = pg_server.create_database("builtin_types")
-    catalogue: dict[str, Any] = _generator().fetch_catalogue(pg_server, db)
-    return catalogue
+    return live_catalogue(pg_server, "gen_builtin_types")
 
 
 def test_committed_builtin_type_names_equal_format_type_of_the_live_catalogue(
@@ -48,5 +35,5 @@ def test_committed_type_facts_and_quoted_keywords_equal_the_live_catalogue(live:
 
 def test_committed_module_is_exactly_what_the_generator_writes(live: dict[str, Any]) -> None:
     # The generator's own rendering (before its optional ruff format pass, which must not change it).
-    rendered = _generator().render_module(live)
+    rendered = load_generator("gen_builtin_types").render_module(live)
     assert Path(builtin_types.__file__).read_text() == rendered

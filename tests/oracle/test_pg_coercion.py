@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from tapgap.pgtap import pg_coercion
 from tapgap.pgtap.resolve import POLYMORPHIC, category
+from tests.generated import live_catalogue, load_generator
 from tests.pgserver import PgServer
 
 pytestmark = pytest.mark.oracle
 
-GENERATOR = Path(__file__).resolve().parents[2] / "scripts" / "gen_pg_coercion.py"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_pg_coercion", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def live(pg_server: PgServer) -> dict[str, Any]:
-    db = pg_server.create_database("pg_coercion")
-    catalogue: dict[str, Any] = _generator().fetch_catalogue(pg_server, db)
-    return catalogue
+    return live_catalogue(pg_server, "gen_pg_coercion")
 
 
 def test_committed_coercion_facts_equal_the_live_catalogue(live: dict[str, Any]) -> None:
@@ -43,7 +30,7 @@ def test_committed_coercion_facts_equal_the_live_catalogue(live: dict[str, Any])
 
 
 def test_committed_module_is_exactly_what_the_generator_writes(live: dict[str, Any]) -> None:
-    rendered = _generator().render_module(live)
+    rendered = load_generator("gen_pg_coercion").render_module(live)
     assert Path(pg_coercion.__file__).read_text() == rendered
 
 
