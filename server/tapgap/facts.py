@@ -14,10 +14,8 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -43,10 +41,12 @@ PARALLEL_MIN_FILES = 64
 PARALLEL_MIN_BYTES = 1_500_000
 
 _ENCODER = msgspec.msgpack.Encoder()
-_DECODERS: dict[str, msgspec.msgpack.Decoder[Any]] = {
-    "schema": msgspec.msgpack.Decoder(SchemaFileFacts),
-    "test": msgspec.msgpack.Decoder(TestFileFacts),
-}
+
+
+@cache
+def _decoder(kind: FileKind) -> msgspec.msgpack.Decoder[Any]:
+    # Built on first use: a warm check answered by the result cache decodes no facts at all.
+    return msgspec.msgpack.Decoder(SchemaFileFacts if kind == "schema" else TestFileFacts)
 
 
 @cache
@@ -227,7 +227,7 @@ class FactsLoader:
 
     def _decode(self, kind: FileKind, blob: bytes) -> Facts | None:
         try:
-            facts: Facts = _DECODERS[kind].decode(blob)
+            facts: Facts = _decoder(kind).decode(blob)
         except (msgspec.DecodeError, msgspec.ValidationError):
             self.stats.cache_warnings.append("cache entry could not be decoded; the file was parsed again")
             return None
@@ -248,6 +248,10 @@ class FactsLoader:
         self.stats.workers = workers
         index_of = {name: (i, kind) for i, kind, name, _ in work}
         chunks = _chunks([(kind, name, data) for _, kind, name, data in work], workers * 4)
+        # Imported here: the process pool's modules cost a warm run (which never parses) 30 ms.
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from multiprocessing import get_context
+
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(_parse_chunk, chunk, self.parsers) for chunk in chunks]
             for future in as_completed(futures):  # facts are taken as they arrive
