@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from tapgap.config import Config, LoadedConfig
     from tapgap.coverage.baseline import Baseline
     from tapgap.facts import Stats
+    from tapgap.report.check.places import Places
+    from tapgap.results import CachedResult
     from tapgap.store import FactStore
 
 EXIT_OK, EXIT_INPUT, EXIT_GATE = 0, 1, 2
@@ -117,6 +120,8 @@ def _check(args: argparse.Namespace) -> int:
     from tapgap.config import ConfigError, load_config
     from tapgap.coverage.baseline import BaselineError, load_baseline
     from tapgap.facts import Stats
+    from tapgap.report.check import FORMATS
+    from tapgap.report.check.places import places_for
 
     root = Path(args.path)
     if not root.is_dir():
@@ -130,12 +135,14 @@ def _check(args: argparse.Namespace) -> int:
     except (ConfigError, BaselineError) as exc:
         print(f"tapgap: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    places = places_for(root, os.environ)
     stats = Stats()
     started = time.perf_counter()
     store = open_store(root, args, config.fingerprint())
     stats.timed("cache open", started)
     try:
-        inputs = _result_inputs(root, args, config, baseline_path)
+        placed = places if FORMATS[args.format].uses_places else None
+        inputs = _result_inputs(root, args, config, baseline_path, placed)
         files = _listed_files(root, loaded, stats, store)
         if not args.write_baseline:
             started = time.perf_counter()
@@ -143,12 +150,11 @@ def _check(args: argparse.Namespace) -> int:
             stats.timed("result cache", started)
             if cached is not None:
                 stats.from_cache = stats.files = len(files) + len(cached.extra_files)
-                return _emit(args, cached.report, cached.messages, cached.exit_code, stats, store)
-        report, messages, code, extra = _full_check(root, loaded, args, baseline, baseline_path, store, stats)
-        if report and not args.write_baseline:
-            included = [relative_name(root, p) for p in extra]
-            results.save(inputs, root, files, store, results.CachedResult(report, code, messages, included))
-        return _emit(args, report, messages, code, stats, store)
+                return _emit(args, cached, stats, store)
+        result = _full_check(root, loaded, args, baseline, baseline_path, places, store, stats)
+        if result.report and not args.write_baseline:
+            results.save(inputs, root, files, store, result)
+        return _emit(args, result, stats, store)
     finally:
         for warning in [*store.warnings, *stats.cache_warnings]:
             print(f"tapgap: warning: {warning}", file=sys.stderr)
@@ -232,7 +238,9 @@ def relative_name(root: Path, path: Path) -> str:
     return relative(root, path)
 
 
-def _result_inputs(root: Path, args: argparse.Namespace, config: Config, baseline_path: Path) -> bytes:
+def _result_inputs(
+    root: Path, args: argparse.Namespace, config: Config, baseline_path: Path, places: Places | None
+) -> bytes:
     """Everything besides the files that decides a check's answer."""
     import msgspec
 
@@ -242,7 +250,7 @@ def _result_inputs(root: Path, args: argparse.Namespace, config: Config, baselin
         baseline = baseline_path.read_bytes()
     except OSError:
         baseline = b""
-    options = [str(root.absolute()), args.level, args.fail_under, args.format, str(baseline_path)]
+    options = [str(root.absolute()), args.level, args.fail_under, args.format, str(baseline_path), places]
     return b"\0".join(
         [code_digest().encode(), msgspec.json.encode(config), msgspec.json.encode(options), baseline]
     )
@@ -263,14 +271,17 @@ def _full_check(
     args: argparse.Namespace,
     baseline: Baseline | None,
     baseline_path: Path,
+    places: Places,
     store: FactStore,
     stats: Stats,
-) -> tuple[bytes, list[str], int, list[Path]]:
-    """(report, messages for stderr, exit code, included files) of a full analysis."""
+) -> CachedResult:
+    """The answer of a full analysis: report, exit code, messages for stderr, included files."""
     from tapgap.analysis import analyse_project
     from tapgap.coverage.baseline import write_baseline
     from tapgap.coverage.gate import decide
-    from tapgap.report.check import render_check_json, render_check_text
+    from tapgap.report.check import FORMATS, reporter
+    from tapgap.report.check.model import build_report
+    from tapgap.results import CachedResult
 
     # A check builds a large graph of small objects and exits: the cyclic collector's repeated passes over it
     # cost more than they free (measured: replay and indexing 2-5 times slower at scale M), so it is off.
@@ -287,10 +298,12 @@ def _full_check(
         keep=[(listing_key(root, loaded), LISTING_KIND)],
     )
     if not analysis.schema_files and not analysis.test_files:
-        return b"", [f"tapgap: {root}: no SQL files found ({analysis.layout})"], EXIT_INPUT, []
+        return CachedResult(b"", EXIT_INPUT, [f"tapgap: {root}: no SQL files found ({analysis.layout})"], [])
     if args.write_baseline:
         count = write_baseline(baseline_path, analysis.index, analysis.findings)
-        return b"", [f"tapgap: wrote {count} accepted gaps and findings to {baseline_path}"], EXIT_OK, []
+        return CachedResult(
+            b"", EXIT_OK, [f"tapgap: wrote {count} accepted gaps and findings to {baseline_path}"], []
+        )
     config = loaded.config
     gate = decide(
         analysis.index.total,
@@ -299,10 +312,10 @@ def _full_check(
         fail_under=args.fail_under if args.fail_under is not None else config.fail_under,
         fail_under_kind=config.fail_under_kind,
     )
-    if args.format == "json":
-        report = render_check_json(analysis, gate) + b"\n"
-    else:
-        report = render_check_text(analysis, gate).encode()
+    data = build_report(analysis, gate)
+    summary_format = FORMATS[args.format].step_summary
+    report = reporter(args.format)(data, places)
+    step_summary = reporter(summary_format)(data, places) if summary_format else b""
     messages = []
     code = EXIT_OK if gate.passed else EXIT_GATE
     unreadable = [f for f in analysis.findings if f.code in INPUT_PROBLEMS]
@@ -312,26 +325,36 @@ def _full_check(
             f"(first: {unreadable[0].position()}: {unreadable[0].message})"
         )
         code = EXIT_INPUT
-    return report, messages, code, analysis.included_files
+    included = [relative_name(root, p) for p in analysis.included_files]
+    return CachedResult(report, code, messages, included, step_summary)
 
 
-def _emit(
-    args: argparse.Namespace, report: bytes, messages: list[str], code: int, stats: Stats, store: FactStore
-) -> int:
-    if report:
+def _emit(args: argparse.Namespace, result: CachedResult, stats: Stats, store: FactStore) -> int:
+    if result.report:
         if args.output:
             try:
-                Path(args.output).write_bytes(report)
+                Path(args.output).write_bytes(result.report)
             except OSError as exc:
                 print(f"tapgap: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
                 return EXIT_INPUT
         else:
-            sys.stdout.buffer.write(report)
-    for message in messages:
+            sys.stdout.buffer.write(result.report)
+    summary_path = os.environ.get(STEP_SUMMARY)
+    if result.step_summary and summary_path:
+        try:
+            with open(summary_path, "ab") as summary:  # appended: earlier steps' summaries stay
+                summary.write(result.step_summary)
+        except OSError as exc:
+            # The annotations are out already; a job summary that cannot be written is no reason to fail.
+            print(
+                f"tapgap: warning: cannot write {STEP_SUMMARY} {summary_path}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+    for message in result.messages:
         print(message, file=sys.stderr)
     if args.stats:
         print_stats(stats, store)
-    return code
+    return result.exit_code
 
 
 # Findings that mean the input itself is broken: the run is an input error, whatever the coverage.
@@ -339,6 +362,8 @@ INPUT_PROBLEMS = frozenset({"unreadable-file", "invalid-encoding"})
 
 
 DEFAULT_BASELINE = ".tapgap/baseline.json"
+# GitHub Actions names here a Markdown file of the step's; its content is shown on the job's page.
+STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 DEFAULT_CACHE = ".tapgap/cache"
 
 
@@ -389,6 +414,8 @@ def _project_options(command: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tapgap.report.check import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="tapgap", description="Which parts of your PostgreSQL schema does no pgTAP test check?"
     )
@@ -421,7 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--fail-under", type=float, metavar="N", help="fail when overall coverage is under N%%"
     )
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--format",
+        choices=tuple(FORMATS),
+        default="text",
+        help="the report: text, json, junit (JUnit XML), sarif (SARIF 2.1.0), github (GitHub Actions "
+        "annotations, and a Markdown job summary when $GITHUB_STEP_SUMMARY is set), markdown",
+    )
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument(
         "--config", metavar="FILE", help="configuration file (default: tapgap.toml or pyproject.toml)"

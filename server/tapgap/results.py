@@ -29,6 +29,7 @@ class CachedResult(msgspec.Struct, frozen=True):
     exit_code: int
     messages: list[str]  # what the run printed on stderr (not the cache's own warnings)
     extra_files: list[str]  # included files that are not schema or test files themselves
+    step_summary: bytes = b""  # for $GITHUB_STEP_SUMMARY, written whenever the variable is set
 
 
 def _stat_digests(root: Path, paths: Sequence[Path], store: FactStore) -> list[bytes] | None:
