@@ -143,17 +143,17 @@ def _check(args: argparse.Namespace) -> int:
     try:
         placed = places if FORMATS[args.format].uses_places else None
         inputs = _result_inputs(root, args, config, baseline_path, placed)
-        files = _listed_files(root, loaded, stats, store)
+        names = _listed_names(root, loaded, stats, store)
         if not args.write_baseline:
             started = time.perf_counter()
-            cached = results.lookup(inputs, root, files, store)
+            cached = results.lookup(inputs, root, names, store)
             stats.timed("result cache", started)
             if cached is not None:
-                stats.from_cache = stats.files = len(files) + len(cached.extra_files)
+                stats.from_cache = stats.files = len(names) + len(cached.extra_files)
                 return _emit(args, cached, stats, store)
         result = _full_check(root, loaded, args, baseline, baseline_path, places, store, stats)
         if result.report and not args.write_baseline:
-            results.save(inputs, root, files, store, result)
+            results.save(inputs, root, names, store, result)
         return _emit(args, result, stats, store)
     finally:
         for warning in [*store.warnings, *stats.cache_warnings]:
@@ -256,13 +256,13 @@ def _result_inputs(
     )
 
 
-def _listed_files(root: Path, loaded: LoadedConfig, stats: Stats, store: FactStore) -> list[Path]:
-    from tapgap.listing import listed_files
+def _listed_names(root: Path, loaded: LoadedConfig, stats: Stats, store: FactStore) -> list[str]:
+    from tapgap.listing import listed_names
 
     started = time.perf_counter()
-    schema, tests, _ = listed_files(root, loaded, store)
+    names = listed_names(root, loaded, store)
     stats.timed("discover", started)
-    return [*schema, *tests]
+    return names
 
 
 def _full_check(

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import msgspec
 
-from tapgap.files import relative
 from tapgap.store import FactStore
 
 RESULT_KIND = "result"
@@ -32,63 +31,59 @@ class CachedResult(msgspec.Struct, frozen=True):
     step_summary: bytes = b""  # for $GITHUB_STEP_SUMMARY, written whenever the variable is set
 
 
-def _stat_digests(root: Path, paths: Sequence[Path], store: FactStore) -> list[bytes] | None:
-    names = [relative(root, p) for p in paths]
-    known = store.get_stats(names)
-    digests = []
-    for path, name, entry in zip(paths, names, known, strict=True):
-        if entry is None:
-            return None
-        try:
-            result = os.stat(path)
-        except OSError:
-            return None
-        if (entry.size, entry.mtime_ns, entry.inode) != (result.st_size, result.st_mtime_ns, result.st_ino):
-            return None
-        digests.append(name.encode() + b"\0" + entry.digest)
-    return digests
+class _Record(msgspec.Struct, frozen=True, array_like=True):
+    # (size, mtime_ns, inode) of each listed file, then of each included one, as the facts cache recorded
+    # them when it read the file: the answer holds while every file still has its recorded stat.
+    stats: list[tuple[int, int, int]]
+    result: CachedResult
 
 
-def result_key(inputs: bytes, root: Path, files: Sequence[Path], store: FactStore) -> bytes | None:
-    """The key of the answer for ``inputs`` (code, configuration, options) over ``files``; None when a file is
-    not known to the facts cache as it is now."""
-    digests = _stat_digests(root, files, store)
-    if digests is None:
-        return None
+def _key(inputs: bytes, names: Sequence[str]) -> bytes:
     key = hashlib.blake2b(inputs, digest_size=20)
-    for digest in digests:
-        key.update(digest)
+    key.update(b"\0".join(name.encode() for name in names))
     return key.digest()
 
 
-def lookup(inputs: bytes, root: Path, files: Sequence[Path], store: FactStore) -> CachedResult | None:
+def lookup(inputs: bytes, root: Path, names: Sequence[str], store: FactStore) -> CachedResult | None:
+    """The stored answer for ``inputs`` (code, configuration, options) over the files ``names`` (relative to
+    ``root``), if no file changed since: one read of the cache and one ``stat`` per file."""
     if not store.enabled:
         return None
-    key = result_key(inputs, root, files, store)
-    if key is None:
-        return None
-    (blob,) = store.get_many_facts([(key, RESULT_KIND)])
+    (blob,) = store.get_many_facts([(_key(inputs, names), RESULT_KIND)])
     if blob is None:
         return None
     try:
-        cached = msgspec.msgpack.decode(zlib.decompress(blob), type=CachedResult)
+        record = msgspec.msgpack.decode(zlib.decompress(blob), type=_Record)
     except (zlib.error, msgspec.DecodeError, msgspec.ValidationError):
         return None
-    extra = [root / name for name in cached.extra_files]
-    # The included files must be unchanged too: the key of the main files with them must match.
-    if extra and result_key(inputs + b"extra", root, [*files, *extra], store) is None:
+    every = [*names, *record.result.extra_files]
+    if len(every) != len(record.stats):
         return None
-    return cached
+    base = str(root)
+    for name, recorded in zip(every, record.stats, strict=True):
+        try:
+            result = os.stat(os.path.join(base, name))
+        except OSError:
+            return None
+        if (result.st_size, result.st_mtime_ns, result.st_ino) != recorded:
+            return None
+    return record.result
 
 
 def save(
-    inputs: bytes, root: Path, files: Sequence[Path], store: FactStore, result: CachedResult
+    inputs: bytes, root: Path, names: Sequence[str], store: FactStore, result: CachedResult
 ) -> bytes | None:
+    """Store ``result`` for a later :func:`lookup`, unless a file was not read through the facts cache (its
+    stat when read is unknown)."""
     if not store.enabled:
         return None
-    key = result_key(inputs, root, files, store)
-    if key is None:
+    entries = store.get_stats([*names, *result.extra_files])
+    if any(entry is None for entry in entries):
         return None
+    stats = [(e.size, e.mtime_ns, e.inode) for e in entries if e is not None]
+    key = _key(inputs, names)
     # Reports (JSON above all) compress about tenfold; the cache should stay small next to the SQL it covers.
-    store.put_many_facts([(key, RESULT_KIND, zlib.compress(msgspec.msgpack.encode(result), 1))])
+    store.put_many_facts(
+        [(key, RESULT_KIND, zlib.compress(msgspec.msgpack.encode(_Record(stats, result)), 1))]
+    )
     return key
