@@ -31,6 +31,9 @@ from queue import Empty, Queue
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bytecode import precompile  # noqa: E402
+
 DEBOUNCE_S = 0.150
 
 
@@ -125,6 +128,7 @@ def main() -> int:
         )
     root = root.resolve()
     tests = sorted((root / "supabase" / "tests").glob("*.sql"))
+    precompile(sys.executable)
     tapgap = Path(sys.executable).with_name("tapgap")
     client = Client([str(tapgap), "serve"], root)
     started = time.perf_counter()

@@ -45,6 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
+from bytecode import precompile
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = REPO.parent / "shared" / "corpora"
@@ -669,7 +670,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.out / ".gitignore").exists():
         (args.out / ".gitignore").write_text("# bench/run.py output\n*\n")
     tg = Tapgap(args.python)
-    progress(f"{tg.version} via {' '.join(tg.base)}; options: {tg.options}")
+    progress(
+        f"{tg.version} via {' '.join(tg.base)}; options: {tg.options}; bytecode in {precompile(args.python)}"
+    )
     result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "runs": args.runs,
@@ -682,6 +685,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": tg.base,
             "options": tg.options,
             "git": git_state(),
+            "bytecode": "precompiled (compileall), as pip install does",
         },
         "baseline": baselines(tg, args.runs, args.timeout),
         "projects": [],
