@@ -76,8 +76,11 @@ PSQL_BUILTIN_VARIABLES: Final = frozenset(
 
 _WS: Final = " \t\n\r\f\v"
 # Identifier characters in PostgreSQL's scanner: any byte >= 0x80 counts, hence any non-ASCII code point.
-_IDC: Final = "0-9A-Za-z_$\x80-\U0010ffff"
-_VARC: Final = "0-9A-Za-z_\x80-\U0010ffff"
+# Written as the ASCII characters they exclude: a class with a range up to U+10FFFF takes the re module
+# milliseconds to compile, and every process (each worker too) compiles these at import.
+_IDC: Final = r"^\x00-#%-/:-@\[-^`{-\x7f"  # [0-9A-Za-z_$] and non-ASCII
+_VARC: Final = r"^\x00-/:-@\[-^`{-\x7f"  # [0-9A-Za-z_] and non-ASCII
+_IDSTART: Final = r"^\x00-@\[-^`{-\x7f"  # [A-Za-z_] and non-ASCII
 
 # Characters at which the statement scanner has something to decide.
 _SPECIAL: Final = r"""[-'"$;()\\:/]"""
@@ -96,7 +99,7 @@ _COMMENT_RX: Final = re.compile(r"/\*|\*/")
 _SQ_BODY_RX: Final = re.compile(r"[^']*+(?:''[^']*+)*+'")
 _E_BODY_RX: Final = re.compile(r"[^'\\]*+(?:(?:\\[\s\S]|'')[^'\\]*+)*+'")
 _DQ_BODY_RX: Final = re.compile(r'[^"]*+(?:""[^"]*+)*+"')
-_DOLLAR_OPEN_RX: Final = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][0-9A-Za-z_\x80-\U0010ffff]*)?\$")
+_DOLLAR_OPEN_RX: Final = re.compile(rf"\$(?:[{_IDSTART}][{_VARC}]*)?\$")
 _VAR_REF_RX: Final = re.compile(rf":(?:'([{_VARC}]+)'|\"([{_VARC}]+)\"|\{{\?([{_VARC}]+)\}}|([{_VARC}]+))")
 _VAR_NAME_RX: Final = re.compile(rf"[{_VARC}]+\Z")
 _META_NAME_RX: Final = re.compile(r"[^ \t\n\r\f\v\\]*")
