@@ -565,11 +565,18 @@ def _top_level_calls(node: Node) -> set[int]:
     return found
 
 
+_CALL_TOKEN = re.compile(r"[()';$]")
+_DOLLAR_TAG = re.compile(r"\$[A-Za-z_]*\$")
+
+
 def _call_end(text: str, start: int) -> int:
     """The end of a call's text: its closing parenthesis (quotes and nesting respected), or the name."""
     depth = 0
-    i, n = start, len(text)
-    while i < n:
+    n = len(text)
+    search = _CALL_TOKEN.search
+    i = start
+    while (token := search(text, i)) is not None:
+        i = token.start()
         ch = text[i]
         if ch == "(":
             depth += 1
@@ -584,13 +591,13 @@ def _call_end(text: str, start: int) -> int:
             if i == -1:
                 return n
         elif ch == "$":
-            tag = re.match(r"\$[A-Za-z_]*\$", text[i:])
+            tag = _DOLLAR_TAG.match(text, i)
             if tag:
                 close = text.find(tag.group(0), i + len(tag.group(0)))
                 if close == -1:
                     return n
                 i = close + len(tag.group(0)) - 1
-        elif ch == ";" and depth == 0:
+        elif depth == 0:  # ;
             return i
         i += 1
     return n

@@ -219,14 +219,17 @@ class _Positions:
     holding many statements (a one-line dump); walking on from the previous offset keeps a file linear.
     """
 
-    __slots__ = ("col", "line", "lines", "offset", "text")
+    __slots__ = ("ascii", "col", "line", "lines", "offset", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = LineIndex(text)
+        self.ascii = text.isascii()
         self.offset = self.line = self.col = 0
 
     def position(self, offset: int) -> tuple[int, int]:
+        if self.ascii:  # LineIndex counts columns from the line start itself
+            return self.lines.position(offset)
         last = self.offset
         if offset >= last and self.text.find("\n", last, offset) < 0:
             line, col = self.line, self.col + _utf16_len(self.text[last:offset])
