@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
 import msgspec
@@ -748,7 +748,9 @@ def _set_config(fields: Mapping[str, Any]) -> RoleChange | None:
     )
 
 
-def role_changes(node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS) -> list[RoleChange]:
+def role_changes(
+    node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS, *, calls: Sequence[CallSite] | None = None
+) -> list[RoleChange]:
     """Every change one raw statement makes to the role in effect or to the JWT claims' role, in order.
 
     ``SET [LOCAL] ROLE x`` / ``SET ROLE NONE`` / ``RESET ROLE``; ``SET [LOCAL] SESSION AUTHORIZATION x`` /
@@ -757,6 +759,9 @@ def role_changes(node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS)
     ``set_config(setting, value, is_local)`` for those settings anywhere in the statement (``is_local`` not
     constant: taken as true); calls of the ``helpers``. A statement may make several, e.g.
     ``SELECT set_config('request.jwt.claims', ...), set_config('role', ...)``.
+
+    ``calls``: the statement's calls as :func:`scan_statement` found them with nothing nested, when the
+    caller has them (saves walking the tree again).
     """
     kind = pgtree.kind(node)
     if kind == "VariableSetStmt":
@@ -764,7 +769,10 @@ def role_changes(node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS)
     if kind == "DiscardStmt" and pgtree.body(node).get("target") == "DISCARD_ALL":
         return [RoleChange(None, False, session=True)]
     found: list[tuple[int, RoleChange]] = []
-    funccalls = [pgtree.body(item) for item in pgtree.walk(node) if len(item) == 1 and "FuncCall" in item]
+    if calls is None:
+        funccalls = [pgtree.body(item) for item in pgtree.walk(node) if len(item) == 1 and "FuncCall" in item]
+    else:
+        funccalls = [site.call for site in calls]
     if kind == "CallStmt" and isinstance(pgtree.body(node).get("funccall"), dict):
         funccalls.append(pgtree.body(node)["funccall"])  # held without its FuncCall wrapper
     for fields in funccalls:
@@ -878,14 +886,12 @@ def sql_text_statements(
                 prepared = msgspec.structs.replace(
                     prepared, exercises=_shift(prepared.exercises, piece.file_offset)
                 )
-            exercises = _shift(
-                statement_exercises(raw.node, ignore_functions=ignore_functions), piece.file_offset
-            )
+            scan = scan_statement(raw.node, ignore_functions=ignore_functions, nests=_never_nests)
             result.append(
                 TextStatement(
                     piece.file_offset(raw.location),
-                    exercises,
-                    tuple(role_changes(raw.node, helpers)),
+                    _shift(scan.exercises, piece.file_offset),
+                    tuple(role_changes(raw.node, helpers, calls=scan.calls)),
                     prepared,
                     executed_statement(raw.node),
                 )
