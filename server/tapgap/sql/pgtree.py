@@ -158,11 +158,22 @@ def _error(exc: _GrammarError) -> SqlSyntaxError:
     return SqlSyntaxError(exc.message or f" at position {exc.position}", offset)
 
 
-def parse(text: str) -> list[RawStatement]:
+# Test files repeat short statements (BEGIN, ROLLBACK, SELECT * FROM finish(), SET ROLE ...): their trees
+# are kept and shared, so callers never mutate a tree. Bounded: emptied when full.
+_SHARED_MAX_TEXT = 160
+_SHARED_MAX_ENTRIES = 2048
+_shared: dict[str, tuple[RawStatement, ...]] = {}
+
+
+def parse(text: str) -> tuple[RawStatement, ...]:
     """Parse SQL text (usually one statement from the splitter) into raw statements.
 
-    Raises :class:`SqlSyntaxError` when the grammar rejects it.
+    Raises :class:`SqlSyntaxError` when the grammar rejects it. The trees may be shared with other callers
+    that parsed the same text: read them, never change them.
     """
+    known = _shared.get(text)
+    if known is not None:
+        return known
     try:
         result = _grammar()[0](text)
     except _GrammarError as exc:
@@ -174,7 +185,12 @@ def parse(text: str) -> list[RawStatement]:
         location = raw.get("stmt_location", 0)
         length = raw.get("stmt_len") or (len(text) - location)
         statements.append(RawStatement(raw.get("stmt", {}), location, length))
-    return statements
+    parsed = tuple(statements)
+    if len(text) <= _SHARED_MAX_TEXT:
+        if len(_shared) >= _SHARED_MAX_ENTRIES:
+            _shared.clear()
+        _shared[text] = parsed
+    return parsed
 
 
 def parse_plpgsql(function_sql: str) -> list[Node]:
