@@ -159,9 +159,9 @@ def _error(exc: _GrammarError) -> SqlSyntaxError:
 
 
 # Test files repeat short statements (BEGIN, ROLLBACK, SELECT * FROM finish(), SET ROLE ...): their trees
-# are kept and shared, so callers never mutate a tree. Bounded: emptied when full.
+# are kept and shared, so callers never mutate a tree. Bounded: the oldest goes when full.
 _SHARED_MAX_TEXT = 160
-_SHARED_MAX_ENTRIES = 2048
+_SHARED_MAX_ENTRIES = 256
 _shared: dict[str, tuple[RawStatement, ...]] = {}
 
 
@@ -188,7 +188,7 @@ def parse(text: str) -> tuple[RawStatement, ...]:
     parsed = tuple(statements)
     if len(text) <= _SHARED_MAX_TEXT:
         if len(_shared) >= _SHARED_MAX_ENTRIES:
-            _shared.clear()
+            del _shared[next(iter(_shared))]
         _shared[text] = parsed
     return parsed
 
@@ -206,13 +206,16 @@ def parse_plpgsql(function_sql: str) -> list[Node]:
 
 def kind(node: Node) -> str:
     """The node's type name, e.g. ``"CreateStmt"``."""
-    return next(iter(node), "")
+    for key in node:  # the first key (cheaper than next(iter(...)) for this hot helper)
+        return key
+    return ""
 
 
 def body(node: Node) -> Node:
     """The node's fields, without the type wrapper."""
-    value: Any = next(iter(node.values()), None)
-    return value if isinstance(value, dict) else {}
+    for value in node.values():
+        return value if isinstance(value, dict) else {}
+    return {}
 
 
 def strings(items: list[Node] | None) -> list[str]:
