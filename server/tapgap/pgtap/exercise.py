@@ -271,6 +271,7 @@ class _Scanner:
     # generic traversal
 
     def visit(self, value: Any, scope: frozenset[str], looking: int, nested: str | None) -> None:
+        # One method for lists, nodes and plain mappings: this runs for every part of every tree.
         if type(value) is list:
             for item in value:
                 if type(item) is dict or type(item) is list:
@@ -279,33 +280,26 @@ class _Scanner:
         if type(value) is not dict:
             return
         if len(value) == 1:
-            [(key, fields)] = value.items()
-            if type(fields) is dict and key[:1].isupper():
-                self.node(key, fields, scope, looking, nested)
-                return
-        self.fields(value, scope, looking, nested)
-
-    def fields(
-        self, fields: Mapping[str, Any], scope: frozenset[str], looking: int, nested: str | None
-    ) -> None:
-        for item in fields.values():
+            [(kind, fields)] = value.items()
+            if type(fields) is dict and kind[:1].isupper():  # a node: {"Kind": {fields}}
+                if kind in _LEAVES:
+                    return
+                if kind == "FuncCall":
+                    self.call(fields, scope, looking, nested, True)
+                    return
+                if kind == "RangeVar":  # no call below a relation's name; a name in scope is a WITH query
+                    if looking & _RUNS and not (
+                        fields.get("schemaname") is None and fields.get("relname") in scope
+                    ):
+                        self.relation("select", fields)
+                    return
+                if kind in _DML and looking & _RUNS:
+                    self.dml(kind, fields, scope, looking, nested)
+                    return
+                value = fields
+        for item in value.values():
             if type(item) is dict or type(item) is list:
                 self.visit(item, scope, looking, nested)
-
-    def node(
-        self, kind: str, fields: dict[str, Any], scope: frozenset[str], looking: int, nested: str | None
-    ) -> None:
-        if kind in _LEAVES:
-            return
-        if kind == "FuncCall":
-            self.call(fields, scope, looking, nested, True)
-        elif kind == "RangeVar":  # no call below a relation's name
-            if looking & _RUNS and not (fields.get("schemaname") is None and fields.get("relname") in scope):
-                self.relation("select", fields)  # (a name in scope is a WITH query)
-        elif kind in _DML and looking & _RUNS:
-            self.dml(kind, fields, scope, looking, nested)
-        else:
-            self.fields(fields, scope, looking, nested)
 
     # what is found
 
