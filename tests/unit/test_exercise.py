@@ -10,12 +10,14 @@ from tapgap.pgtap.exercise import (
     RoleChange,
     TextError,
     executed_statement,
+    ignore_nothing,
     is_builtin_call,
     is_builtin_function,
     prepared_statement,
     prepared_statement_name,
     role_change,
     role_changes,
+    scan_statement,
     sql_text_exercises,
     sql_text_statements,
     statement_exercises,
@@ -491,3 +493,69 @@ def test_sql_text_of_a_helper_call_changes_the_role() -> None:
 def test_blank_sql_text_exercises_nothing() -> None:
     assert sql_text_exercises("") == ([], None)
     assert sql_text_exercises("  -- nothing\n") == ([], None)
+
+
+# -- one walk: exercises and call sites ----------------------------------------------------------------
+
+
+def _nests_ok(name: QName) -> str | None:
+    return name.name if name.name in ("ok", "collect_tap") else None
+
+
+def sites(sql: str) -> list[tuple[str, str | None]]:
+    """(name, nested_in) of each call site scan_statement finds, in its order."""
+    scan = scan_statement(node(sql), ignore_functions=ignore_nothing, nests=_nests_ok)
+    return [(site.name.name, site.nested_in) for site in scan.calls]
+
+
+def test_scan_gives_the_exercises_of_statement_exercises() -> None:
+    for sql in (
+        "with w as (select f()) insert into t select * from w, u where g(u.a) returning *",
+        "update t set a = b from u where t.id = u.id",
+        "merge into t using s on t.id = s.id when matched then delete",
+        "copy (select f() from t) to stdout",
+        "create table n as select * from t",
+        "explain analyze delete from t",
+        "call p(f())",
+        "truncate a, b",
+    ):
+        scan = scan_statement(node(sql), ignore_functions=is_builtin_function, nests=_nests_ok)
+        assert scan.exercises == statement_exercises(node(sql), ignore_functions=is_builtin_function), sql
+
+
+def test_scan_finds_calls_in_tree_order_a_call_before_its_arguments() -> None:
+    assert sites("select f(g(1)), h()") == [("f", None), ("g", None), ("h", None)]
+
+
+def test_calls_in_an_assertions_arguments_are_nested_in_it() -> None:
+    assert sites("select collect_tap(ok(f()), g())") == [
+        ("collect_tap", None),
+        ("ok", "collect_tap"),
+        ("f", "ok"),
+        ("g", "collect_tap"),
+    ]
+
+
+def test_only_an_assertions_arguments_are_looked_at_for_calls_but_all_of_it_runs() -> None:
+    sql = "select ok(true) filter (where f())"
+    assert sites(sql) == [("ok", None)]
+    assert [e.target.name for e in statement_exercises(node(sql))] == ["ok", "f"]
+
+
+def test_calls_anywhere_are_call_sites_even_where_nothing_runs() -> None:
+    # DDL runs nothing here, and a PREPAREd query runs later: both still hold calls.
+    assert sites("create table t (a int default f())") == [("f", None)]
+    assert statement_exercises(node("create table t (a int default f())")) == []
+    assert sites("explain select f()") == [("f", None)]
+
+
+def test_a_call_statements_procedure_is_no_call_site_but_its_arguments_are() -> None:
+    assert sites("call p(f())") == [("f", None)]
+    assert [e.target.name for e in statement_exercises(node("call p(f())"))] == ["p", "f"]
+
+
+def test_role_changes_from_the_call_sites_equal_those_from_walking_the_tree() -> None:
+    sql = "select set_config('role', 'anon', true), tests.authenticate_as('bob')"
+    scan = scan_statement(node(sql), ignore_functions=ignore_nothing, nests=lambda _: None)
+    expected = [RoleChange("anon", True), RoleChange("authenticated", True)]
+    assert role_changes(node(sql), calls=scan.calls) == role_changes(node(sql)) == expected

@@ -319,10 +319,15 @@ class _Catalog(Mapping[str, PgtapFunction]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def find(self, name: str) -> PgtapFunction | None:
+        # Mapping.get goes through __getitem__ and a KeyError for each miss, and most calls are misses.
+        return self._data.get(name)
 
-CATALOG: Final[Mapping[str, PgtapFunction]] = _Catalog()
+
+_CATALOG: Final = _Catalog()
+CATALOG: Final[Mapping[str, PgtapFunction]] = _CATALOG
 
 
 def lookup(name: str) -> PgtapFunction | None:
     """The pgTAP function called ``name`` (already folded: PostgreSQL folds unquoted names), or None."""
-    return CATALOG.get(name)
+    return _CATALOG.find(name)

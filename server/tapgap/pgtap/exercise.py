@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
 import msgspec
@@ -56,11 +56,13 @@ from tapgap.sql.split import SplitOptions, split_sql
 __all__ = [
     "DEFAULT_ROLE_HELPERS",
     "UNKNOWN_ROLE",
+    "CallSite",
     "Exercise",
     "ExerciseAction",
     "Prepared",
     "RoleChange",
     "RoleHelpers",
+    "StatementScan",
     "TextError",
     "TextStatement",
     "executed_statement",
@@ -71,6 +73,7 @@ __all__ = [
     "prepared_statement_name",
     "role_change",
     "role_changes",
+    "scan_statement",
     "sql_text_exercises",
     "sql_text_statements",
     "statement_exercises",
@@ -186,13 +189,41 @@ def is_builtin_call(name: QName, args: int) -> bool:
 # -- statements ----------------------------------------------------------------------------------------
 
 _DML: Final = frozenset({"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
-# Leaves that hold no call and no relation.
-_LEAVES: Final = frozenset({"A_Const", "String", "Integer", "Float", "Boolean", "BitString", "ParamRef"})
+# Nodes that hold no call and no relation: the walk does not go into them.
+_LEAVES: Final = frozenset(
+    {"A_Const", "String", "Integer", "Float", "Boolean", "BitString", "ParamRef", "ColumnRef", "A_Star"}
+)
 _MERGE_COMMANDS: Final[Mapping[str, ExerciseAction]] = {
     "CMD_INSERT": "insert",
     "CMD_UPDATE": "update",
     "CMD_DELETE": "delete",
 }
+# DML fields that hold no exercise: the WITH clause (its queries are walked with their own scope), SELECT ...
+# INTO's new table, FOR UPDATE OF's names of FROM items, the target of a write (its actions are added apart).
+_SKIPPED: Final[Mapping[str, frozenset[str]]] = {
+    "SelectStmt": frozenset({"withClause", "intoClause", "lockingClause"}),
+    **dict.fromkeys(
+        ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"), frozenset({"withClause", "relation"})
+    ),
+}
+
+# What the walk looks for below a node: the exercises it runs (_RUNS), the function calls as a reader of
+# calls sees them (_CALLS), both, or neither (the subtree is skipped).
+_RUNS: Final = 1
+_CALLS: Final = 2
+
+
+class CallSite(msgspec.Struct, frozen=True):
+    """One function call of a statement, as :func:`scan_statement` finds it for a reader of calls."""
+
+    call: pgtree.Node  # the FuncCall's fields
+    name: QName  # as written
+    nested_in: str | None  # what ``nests`` said of the enclosing call, when the call is in its arguments
+
+
+class StatementScan(msgspec.Struct, frozen=True):
+    exercises: list[Exercise]  # in source order
+    calls: list[CallSite]  # in tree order (a call before the calls in its arguments); empty unless asked
 
 
 def _qname(names: list[str]) -> QName:
@@ -218,52 +249,57 @@ def _has_column_ref(value: Any) -> bool:
     return any(pgtree.kind(n) == "ColumnRef" for n in pgtree.walk(value) if len(n) == 1)
 
 
-class _Collector:
-    """Walks one statement in source order, collecting exercises; ``scope`` is the set of visible CTEs."""
+def _never_nests(name: QName) -> str | None:
+    return None
 
-    def __init__(self, ignore: Callable[[QName], bool]) -> None:
+
+class _Scanner:
+    """One walk over a statement's tree in tree order (fields in the order libpg_query writes them).
+
+    ``scope`` is the set of visible CTE names; ``looking`` says what is looked for below the node (``_RUNS``,
+    ``_CALLS``); ``nested`` is the enclosing call's ``nests`` answer, for the calls found below.
+    """
+
+    __slots__ = ("calls", "found", "ignore", "nests")
+
+    def __init__(self, ignore: Callable[[QName], bool], nests: Callable[[QName], str | None]) -> None:
         self.ignore = ignore
+        self.nests = nests
         self.found: list[Exercise] = []
+        self.calls: list[CallSite] = []
 
     # generic traversal
 
-    def visit(self, value: Any, scope: frozenset[str]) -> None:
-        if isinstance(value, list):
+    def visit(self, value: Any, scope: frozenset[str], looking: int, nested: str | None) -> None:
+        # One method for lists, nodes and plain mappings: this runs for every part of every tree.
+        if type(value) is list:
             for item in value:
-                self.visit(item, scope)
+                if type(item) is dict or type(item) is list:
+                    self.visit(item, scope, looking, nested)
             return
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             return
         if len(value) == 1:
-            (key, fields), *_ = value.items()
-            if key[:1].isupper() and isinstance(fields, dict):
-                self.node(key, fields, scope)
-                return
+            [(kind, fields)] = value.items()
+            if type(fields) is dict and kind[:1].isupper():  # a node: {"Kind": {fields}}
+                if kind in _LEAVES:
+                    return
+                if kind == "FuncCall":
+                    self.call(fields, scope, looking, nested, True)
+                    return
+                if kind == "RangeVar":  # no call below a relation's name; a name in scope is a WITH query
+                    if looking & _RUNS and not (
+                        fields.get("schemaname") is None and fields.get("relname") in scope
+                    ):
+                        self.relation("select", fields)
+                    return
+                if kind in _DML and looking & _RUNS:
+                    self.dml(kind, fields, scope, looking, nested)
+                    return
+                value = fields
         for item in value.values():
-            if isinstance(item, (dict, list)):
-                self.visit(item, scope)
-
-    def node(self, kind: str, fields: dict[str, Any], scope: frozenset[str]) -> None:
-        if kind in _LEAVES:
-            return
-        if kind == "FuncCall":
-            self.call(fields, scope)
-        elif kind == "RangeVar":
-            if fields.get("schemaname") is None and fields.get("relname") in scope:
-                return  # a WITH query
-            self.relation("select", fields)
-        elif kind in _DML:
-            self.dml(kind, fields, scope)
-        else:
-            self.visit_fields(fields, scope)
-
-    def visit_fields(
-        self, fields: Mapping[str, Any], scope: frozenset[str], skip: Iterable[str] = ()
-    ) -> None:
-        skipped = frozenset(skip)
-        for key, item in fields.items():
-            if key not in skipped and isinstance(item, (dict, list)):
-                self.visit(item, scope)
+            if type(item) is dict or type(item) is list:
+                self.visit(item, scope, looking, nested)
 
     # what is found
 
@@ -275,54 +311,90 @@ class _Collector:
         if isinstance(name, str):
             self.add(action, QName(fields.get("schemaname"), name), _location(fields))
 
-    def call(self, fields: Mapping[str, Any], scope: frozenset[str]) -> None:
+    def call(
+        self, fields: dict[str, Any], scope: frozenset[str], looking: int, nested: str | None, site: bool
+    ) -> None:
+        """A function call: an exercise unless ignored, and (``site``) a call site. Below a call that ``nests``
+        says nests, calls are looked for in its arguments only."""
         target = _qname(pgtree.strings(fields.get("funcname")))
-        if not self.ignore(target):
+        if looking & _RUNS and not self.ignore(target):
             args = -1 if fields.get("func_variadic") else len(fields.get("args") or ())
             self.add("call", target, _location(fields), args)
-        self.visit_fields(fields, scope, skip=("funcname",))
+        if looking & _CALLS and site:
+            self.calls.append(CallSite(fields, target, nested))
+            outer = self.nests(target)
+            if outer is not None:
+                for key, item in fields.items():
+                    if key == "args":
+                        self.visit(item, scope, looking, outer)
+                    elif key != "funcname" and looking & _RUNS and (type(item) is dict or type(item) is list):
+                        self.visit(item, scope, _RUNS, nested)
+                return
+        for key, item in fields.items():
+            if key != "funcname" and (type(item) is dict or type(item) is list):
+                self.visit(item, scope, looking, nested)
+
+    def apart(self, value: Any, scope: frozenset[str], looking: int, nested: str | None) -> None:
+        """A subtree that runs nothing: only calls are looked for there."""
+        if looking & _CALLS and (type(value) is dict or type(value) is list):
+            self.visit(value, scope, _CALLS, nested)
 
     # statements
 
-    def with_clause(self, fields: Mapping[str, Any], scope: frozenset[str]) -> frozenset[str]:
-        """Visit the CTE bodies of the statement's WITH; return the scope its body sees."""
-        clause = fields.get("withClause")
-        if not isinstance(clause, dict):
-            return scope
-        ctes = [pgtree.body(c) for c in clause.get("ctes") or () if pgtree.kind(c) == "CommonTableExpr"]
+    def with_clause(
+        self, clause: dict[str, Any], outer: frozenset[str], looking: int, nested: str | None
+    ) -> None:
+        """The CTE queries of a WITH, each seeing the CTEs PostgreSQL lets it see."""
+        items = clause.get("ctes")
+        ctes = [pgtree.body(c) for c in items or () if pgtree.kind(c) == "CommonTableExpr"]
         names = [str(c.get("ctename", "")) for c in ctes]
-        everything = scope | frozenset(names)
-        for i, cte in enumerate(ctes):
-            inner = everything if clause.get("recursive") else scope | frozenset(names[:i])
-            self.visit(cte.get("ctequery"), inner)
-        return everything
+        everything = outer | frozenset(names)
+        recursive = clause.get("recursive")
+        for key, value in clause.items():
+            if key != "ctes" or type(value) is not list:
+                self.apart(value, outer, looking, nested)
+                continue
+            i = 0
+            for item in value:
+                if pgtree.kind(item) != "CommonTableExpr":
+                    self.apart(item, outer, looking, nested)
+                    continue
+                inner = everything if recursive else outer | frozenset(names[:i])
+                i += 1
+                for field, part in pgtree.body(item).items():
+                    if field == "ctequery":
+                        self.visit(part, inner, looking, nested)
+                    else:
+                        self.apart(part, inner, looking, nested)
 
-    def dml(self, kind: str, fields: dict[str, Any], outer: frozenset[str]) -> None:
-        scope = self.with_clause(fields, outer)
+    def dml(
+        self, kind: str, fields: dict[str, Any], outer: frozenset[str], looking: int, nested: str | None
+    ) -> None:
+        clause = fields.get("withClause")
+        scope = outer
+        if type(clause) is dict:
+            ctes = clause.get("ctes") or ()
+            scope = outer | frozenset(
+                str(pgtree.body(c).get("ctename", "")) for c in ctes if pgtree.kind(c) == "CommonTableExpr"
+            )
         target = fields.get("relation")
         target = target if isinstance(target, dict) else {}
-        if kind == "SelectStmt":
-            # INTO names the table it creates; FOR UPDATE OF names FROM items.
-            self.visit_fields(fields, scope, skip=("withClause", "intoClause", "lockingClause"))
-        elif kind == "InsertStmt":
+        if kind == "InsertStmt":
             self.relation("insert", target)
             conflict = fields.get("onConflictClause")
             if isinstance(conflict, dict) and conflict.get("action") == "ONCONFLICT_UPDATE":
                 self.relation("update", target)
             if fields.get("returningList"):
                 self.relation("select", target)
-            self.visit_fields(fields, scope, skip=("withClause", "relation"))
         elif kind == "UpdateStmt":
             self.relation("update", target)
             values = [pgtree.body(t).get("val") for t in fields.get("targetList") or ()]
             if fields.get("whereClause") or fields.get("returningList") or _has_column_ref(values):
                 self.relation("select", target)
-            self.visit_fields(fields, scope, skip=("withClause", "relation"))
         elif kind == "DeleteStmt":
             self.relation("delete", target)
             if fields.get("whereClause") or fields.get("returningList"):
                 self.relation("select", target)
-            self.visit_fields(fields, scope, skip=("withClause", "relation"))
         elif kind == "MergeStmt":
             self.relation("merge", target)
             clauses = [pgtree.body(c) for c in fields.get("mergeWhenClauses") or ()]
@@ -335,42 +407,54 @@ class _Collector:
                 for c, cmd in zip(clauses, commands, strict=True)
             ):
                 self.relation("select", target)
-            self.visit_fields(fields, scope, skip=("withClause", "relation"))
+        skipped = _SKIPPED[kind]
+        for key, value in fields.items():
+            if type(value) is not dict and type(value) is not list:
+                continue
+            if key not in skipped:
+                self.visit(value, scope, looking, nested)
+            elif key == "withClause" and type(value) is dict:
+                self.with_clause(value, outer, looking, nested)
+            else:
+                self.apart(value, scope, looking, nested)
 
-    def statement(self, node: pgtree.Node) -> None:
+    def statement(self, node: pgtree.Node, looking: int) -> None:
+        """A statement as it runs: only the parts the module documentation lists run anything."""
         kind, fields = pgtree.kind(node), pgtree.body(node)
         empty: frozenset[str] = frozenset()
         if kind in _DML:
-            self.dml(kind, fields, empty)
-        elif kind == "CallStmt":
-            call = fields.get("funccall")
-            if isinstance(call, dict):
-                self.call(call, empty)
+            self.dml(kind, fields, empty, looking | _RUNS, None)
+            return
+        runs: dict[str, Callable[[Any], None]] = {}  # the fields that run something, and how
+        query = fields.get("query")
+        if kind == "CallStmt":
+            if isinstance(fields.get("funccall"), dict):
+                runs["funccall"] = lambda call: self.call(call, empty, looking | _RUNS, None, False)
         elif kind == "TruncateStmt":
             for rel in fields.get("relations") or ():
                 if pgtree.kind(rel) == "RangeVar":
                     self.relation("truncate", pgtree.body(rel))
         elif kind == "CopyStmt":
-            query = fields.get("query")
             if isinstance(query, dict):
-                self.statement(query)
+                runs["query"] = lambda query: self.statement(query, looking)
             elif isinstance(fields.get("relation"), dict):
                 self.relation("insert" if fields.get("is_from") else "select", fields["relation"])
-                self.visit(fields.get("whereClause"), empty)
+                runs["whereClause"] = lambda where: self.visit(where, empty, looking | _RUNS, None)
         elif kind == "CreateTableAsStmt":
             into = fields.get("into")
-            if not (isinstance(into, dict) and into.get("skipData")) and isinstance(
-                fields.get("query"), dict
-            ):
-                self.statement(fields["query"])
-        elif kind == "DeclareCursorStmt":
-            if isinstance(fields.get("query"), dict):
-                self.statement(fields["query"])
-        elif kind == "ExplainStmt":
-            if _explain_analyze(fields) and isinstance(fields.get("query"), dict):
-                self.statement(fields["query"])
+            if not (isinstance(into, dict) and into.get("skipData")) and isinstance(query, dict):
+                runs["query"] = lambda query: self.statement(query, looking)
+        elif kind == "DeclareCursorStmt" or (kind == "ExplainStmt" and _explain_analyze(fields)):
+            if isinstance(query, dict):
+                runs["query"] = lambda query: self.statement(query, looking)
         elif kind == "ExecuteStmt":
-            self.visit(fields.get("params"), empty)
+            runs["params"] = lambda params: self.visit(params, empty, looking | _RUNS, None)
+        for key, value in fields.items():
+            run = runs.get(key)
+            if run is not None:
+                run(value)
+            else:
+                self.apart(value, empty, looking, None)
 
 
 def _explain_analyze(fields: Mapping[str, Any]) -> bool:
@@ -385,6 +469,10 @@ def _explain_analyze(fields: Mapping[str, Any]) -> bool:
     return False
 
 
+def _source_order(found: list[Exercise]) -> list[Exercise]:
+    return sorted(found, key=lambda e: e.location if e.location >= 0 else 1 << 62)
+
+
 def statement_exercises(
     node: pgtree.Node, *, ignore_functions: Callable[[QName], bool] = ignore_nothing
 ) -> list[Exercise]:
@@ -393,9 +481,24 @@ def statement_exercises(
     ``ignore_functions`` drops calls (of functions and procedures) by name, e.g. :func:`is_builtin_function`
     or pgTAP's own functions; the calls in their arguments are still reported.
     """
-    collector = _Collector(ignore_functions)
-    collector.statement(node)
-    return sorted(collector.found, key=lambda e: e.location if e.location >= 0 else 1 << 62)
+    scanner = _Scanner(ignore_functions, _never_nests)
+    scanner.statement(node, 0)
+    return _source_order(scanner.found)
+
+
+def scan_statement(
+    node: pgtree.Node, *, ignore_functions: Callable[[QName], bool], nests: Callable[[QName], str | None]
+) -> StatementScan:
+    """:func:`statement_exercises` and, in the same walk, the statement's calls as a reader of calls sees them.
+
+    The calls are every ``FuncCall`` of the tree, wherever it stands (DDL included), in tree order, except
+    that below a call for which ``nests(name)`` is not None only the arguments are looked at, and the calls
+    there carry that value in ``nested_in``. A ``CALL`` statement's procedure is no call site (the calls in
+    its arguments are).
+    """
+    scanner = _Scanner(ignore_functions, nests)
+    scanner.statement(node, _CALLS)
+    return StatementScan(_source_order(scanner.found), scanner.calls)
 
 
 def prepared_statement(
@@ -639,7 +742,9 @@ def _set_config(fields: Mapping[str, Any]) -> RoleChange | None:
     )
 
 
-def role_changes(node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS) -> list[RoleChange]:
+def role_changes(
+    node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS, *, calls: Sequence[CallSite] | None = None
+) -> list[RoleChange]:
     """Every change one raw statement makes to the role in effect or to the JWT claims' role, in order.
 
     ``SET [LOCAL] ROLE x`` / ``SET ROLE NONE`` / ``RESET ROLE``; ``SET [LOCAL] SESSION AUTHORIZATION x`` /
@@ -648,6 +753,9 @@ def role_changes(node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS)
     ``set_config(setting, value, is_local)`` for those settings anywhere in the statement (``is_local`` not
     constant: taken as true); calls of the ``helpers``. A statement may make several, e.g.
     ``SELECT set_config('request.jwt.claims', ...), set_config('role', ...)``.
+
+    ``calls``: the statement's calls as :func:`scan_statement` found them with nothing nested, when the
+    caller has them (saves walking the tree again).
     """
     kind = pgtree.kind(node)
     if kind == "VariableSetStmt":
@@ -655,7 +763,10 @@ def role_changes(node: pgtree.Node, helpers: RoleHelpers = DEFAULT_ROLE_HELPERS)
     if kind == "DiscardStmt" and pgtree.body(node).get("target") == "DISCARD_ALL":
         return [RoleChange(None, False, session=True)]
     found: list[tuple[int, RoleChange]] = []
-    funccalls = [pgtree.body(item) for item in pgtree.walk(node) if len(item) == 1 and "FuncCall" in item]
+    if calls is None:
+        funccalls = [pgtree.body(item) for item in pgtree.walk(node) if len(item) == 1 and "FuncCall" in item]
+    else:
+        funccalls = [site.call for site in calls]
     if kind == "CallStmt" and isinstance(pgtree.body(node).get("funccall"), dict):
         funccalls.append(pgtree.body(node)["funccall"])  # held without its FuncCall wrapper
     for fields in funccalls:
@@ -769,14 +880,12 @@ def sql_text_statements(
                 prepared = msgspec.structs.replace(
                     prepared, exercises=_shift(prepared.exercises, piece.file_offset)
                 )
-            exercises = _shift(
-                statement_exercises(raw.node, ignore_functions=ignore_functions), piece.file_offset
-            )
+            scan = scan_statement(raw.node, ignore_functions=ignore_functions, nests=_never_nests)
             result.append(
                 TextStatement(
                     piece.file_offset(raw.location),
-                    exercises,
-                    tuple(role_changes(raw.node, helpers)),
+                    _shift(scan.exercises, piece.file_offset),
+                    tuple(role_changes(raw.node, helpers, calls=scan.calls)),
                     prepared,
                     executed_statement(raw.node),
                 )

@@ -21,6 +21,7 @@ from tapgap.pgtap.args import evaluate
 from tapgap.pgtap.custom import CustomAssertions, default_custom_assertions
 from tapgap.pgtap.exercise import (
     DEFAULT_ROLE_HELPERS,
+    CallSite,
     Exercise,
     Prepared,
     RoleChange,
@@ -28,8 +29,8 @@ from tapgap.pgtap.exercise import (
     is_builtin_function,
     prepared_statement,
     role_change,
+    scan_statement,
     sql_text_statements,
-    statement_exercises,
 )
 from tapgap.pgtap.model import (
     EXPR,
@@ -109,6 +110,7 @@ class _Walker:
         self.session_role: str | None = None
         self.prepared: dict[str, Prepared] = {}
         self._called: set[str] = set()
+        self._entries: dict[tuple[str | None, str], catalog.PgtapFunction | None] = {}
         self._role_functions = frozenset(
             {"set_config", *(name.rpartition(".")[2] for name in options.role_helpers)}
         )
@@ -215,10 +217,9 @@ class _Walker:
         if prepared is not None:
             self.prepared[prepared.name] = prepared
             return
-        self._calls_in(node, to_file, context, straight)
-        self._exercised(
-            statement_exercises(node, ignore_functions=self._ignored), to_file, text_offset, False
-        )
+        scan = scan_statement(node, ignore_functions=self._ignored, nests=self._nests)
+        self._calls(scan.calls, _top_level_calls(node) if straight else set(), to_file, context)
+        self._exercised(scan.exercises, to_file, text_offset, False)
         executed = executed_statement(node)
         if executed is not None:
             self._execute(executed, to_file(text_offset))
@@ -276,51 +277,39 @@ class _Walker:
         return self._entry(name.schema, name.name) is not None
 
     def _entry(self, qualifier: str | None, name: str) -> catalog.PgtapFunction | None:
+        key = (qualifier, name)
+        if key in self._entries:  # each call is looked up by the walk, by the exercises and by the reader
+            return self._entries[key]
         custom = self.options.custom.lookup(qualifier, name)
-        if custom is not None:
-            return custom
-        return catalog.lookup(name)
+        entry = custom if custom is not None else catalog.lookup(name)
+        self._entries[key] = entry
+        return entry
 
     # -- calls ---------------------------------------------------------------------------------------------
 
-    def _calls_in(self, node: Node, to_file: ToFile, context: CallContext, straight: bool) -> None:
-        countable_ids = _top_level_calls(node) if straight else set()
-        self._walk(node, to_file, context, countable_ids, None)
+    def _nests(self, name: QName) -> str | None:
+        """Calls in the arguments of an assertion are nested in it (``collect_tap``, ``check_test``, ``ok``)."""
+        entry = self._entry(name.schema, name.name)
+        return None if entry is None else entry.name
 
-    def _walk(
-        self,
-        tree: Any,
-        to_file: ToFile,
-        context: CallContext,
-        countable_ids: set[int],
-        nested_in: str | None,
+    def _calls(
+        self, sites: Sequence[CallSite], countable: set[int], to_file: ToFile, context: CallContext
     ) -> None:
-        if isinstance(tree, list):
-            for item in tree:
-                self._walk(item, to_file, context, countable_ids, nested_in)
-            return
-        if not isinstance(tree, dict):
-            return
-        call = tree.get("FuncCall")
-        if call is not None:
-            names = strings(call.get("funcname"))
-            qualifier, name = (names[-2] if len(names) >= 2 else None), (names[-1] if names else "")
+        """Record the assertions among a statement's calls (in tree order), and the look-alikes."""
+        for site in sites:
+            call, qualifier, name = site.call, site.name.schema, site.name.name
             self._called.add(name)
             entry = self._entry(qualifier, name)
-            if entry is not None:
-                self._record(entry, call, qualifier, to_file, context, id(call) in countable_ids, nested_in)
-                inner_countable = (
-                    {id(a.get("FuncCall")) for a in call.get("args") or () if "FuncCall" in a}
-                    if entry.name == "collect_tap" and id(call) in countable_ids
-                    else set()
-                )
-                self._walk(call.get("args"), to_file, context, inner_countable, entry.name)
-                return
-            if _LOOK_ALIKE.match(name) and not is_builtin_function(QName(qualifier, name)):
-                at = to_file(int(call.get("location", 0)))
-                self.look_alikes.append(LookAlike(name, qualifier, self.index.span(at, at + len(name))))
-        for value in tree.values():
-            self._walk(value, to_file, context, countable_ids, nested_in)
+            if entry is None:
+                if _LOOK_ALIKE.match(name) and not is_builtin_function(site.name):
+                    at = to_file(int(call.get("location", 0)))
+                    self.look_alikes.append(LookAlike(name, qualifier, self.index.span(at, at + len(name))))
+                continue
+            counted = id(call) in countable
+            self._record(entry, call, qualifier, to_file, context, counted, site.nested_in)
+            if counted and entry.name == "collect_tap":
+                # collect_tap(a(), b()) runs each assertion of its argument list once.
+                countable.update(id(a["FuncCall"]) for a in call.get("args") or () if "FuncCall" in a)
 
     def _record(
         self,
@@ -576,11 +565,18 @@ def _top_level_calls(node: Node) -> set[int]:
     return found
 
 
+_CALL_TOKEN = re.compile(r"[()';$]")
+_DOLLAR_TAG = re.compile(r"\$[A-Za-z_]*\$")
+
+
 def _call_end(text: str, start: int) -> int:
     """The end of a call's text: its closing parenthesis (quotes and nesting respected), or the name."""
     depth = 0
-    i, n = start, len(text)
-    while i < n:
+    n = len(text)
+    search = _CALL_TOKEN.search
+    i = start
+    while (token := search(text, i)) is not None:
+        i = token.start()
         ch = text[i]
         if ch == "(":
             depth += 1
@@ -595,13 +591,13 @@ def _call_end(text: str, start: int) -> int:
             if i == -1:
                 return n
         elif ch == "$":
-            tag = re.match(r"\$[A-Za-z_]*\$", text[i:])
+            tag = _DOLLAR_TAG.match(text, i)
             if tag:
                 close = text.find(tag.group(0), i + len(tag.group(0)))
                 if close == -1:
                     return n
                 i = close + len(tag.group(0)) - 1
-        elif ch == ";" and depth == 0:
+        elif depth == 0:  # ;
             return i
         i += 1
     return n

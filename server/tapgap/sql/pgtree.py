@@ -3,13 +3,22 @@
 Everything else sees PostgreSQL's raw parse tree as plain dicts in libpg_query's JSON shape
 (``{"CreateStmt": {...}}``), so the binding (today ``pgparse``, BSD-3) can be swapped without touching callers.
 libpg_query's JSON omits fields that hold their default (false, 0, empty), so readers use ``.get``.
+
+pgparse decodes libpg_query's JSON with the standard library's ``json``, which costs as much as the grammar
+itself. The libpg_query functions it links are exported from its extension module, so they are called here
+through ``ctypes`` and the same JSON is decoded with msgspec (about twice as fast), with pgparse's own
+functions as the fallback when the extension does not export them or answers a probe unexpectedly.
+Either way the trees, messages and positions are the same (a corpus test compares them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ctypes
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
+import msgspec
 import pgparse
 
 Node = dict[str, Any]
@@ -35,38 +44,160 @@ class RawStatement:
         self.length = length
 
 
-def _error(exc: Exception) -> SqlSyntaxError:
-    message = str(getattr(exc, "message", None) or exc)
-    position = getattr(exc, "position", None)
+class _GrammarError(Exception):
+    """libpg_query's error, as pgparse reports it: a message and a 1-based cursor position (0: unknown)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+# libpg_query's result structs (pg_query.h, unchanged since libpg_query 10).
+class _PgQueryError(ctypes.Structure):
+    _fields_ = (
+        ("message", ctypes.c_char_p),
+        ("funcname", ctypes.c_char_p),
+        ("filename", ctypes.c_char_p),
+        ("lineno", ctypes.c_int),
+        ("cursorpos", ctypes.c_int),
+        ("context", ctypes.c_char_p),
+    )
+
+
+class _PgQueryParseResult(ctypes.Structure):
+    _fields_ = (
+        ("parse_tree", ctypes.c_char_p),
+        ("stderr_buffer", ctypes.c_char_p),
+        ("error", ctypes.POINTER(_PgQueryError)),
+    )
+
+
+class _PgQueryPlpgsqlParseResult(ctypes.Structure):
+    _fields_ = (("plpgsql_funcs", ctypes.c_char_p), ("error", ctypes.POINTER(_PgQueryError)))
+
+
+_decode_json = msgspec.json.Decoder().decode
+
+Grammar = Callable[[str], Any]
+
+
+def _native_call(function: Any, free: Any, field: str) -> Grammar:
+    def call(text: str) -> Any:
+        result = function(text.encode("utf-8"))
+        try:
+            if result.error:
+                error = result.error.contents
+                raise _GrammarError(error.message.decode("utf-8"), error.cursorpos)
+            return _decode_json(getattr(result, field))
+        finally:
+            free(result)
+
+    return call
+
+
+def _pgparse_parse(text: str) -> Any:
+    try:
+        return {"stmts": pgparse.parse(text)}
+    except pgparse.PGQueryError as exc:
+        raise _GrammarError(str(exc.message), exc.position) from None
+
+
+def _pgparse_plpgsql(text: str) -> Any:
+    try:
+        return pgparse.parse_pgsql(text)
+    except pgparse.PGQueryError as exc:
+        raise _GrammarError(str(exc.message), exc.position) from None
+
+
+def _native() -> tuple[Grammar, Grammar] | None:
+    """libpg_query's parse functions in pgparse's extension module, if exported and answering as expected."""
+    try:
+        lib = ctypes.CDLL(pgparse.__file__)
+        parse_sql, free_sql = lib.pg_query_parse, lib.pg_query_free_parse_result
+        parse_pl, free_pl = lib.pg_query_parse_plpgsql, lib.pg_query_free_plpgsql_parse_result
+    except (OSError, AttributeError, TypeError):
+        return None
+    parse_sql.argtypes, parse_sql.restype = (ctypes.c_char_p,), _PgQueryParseResult
+    free_sql.argtypes, free_sql.restype = (_PgQueryParseResult,), None
+    parse_pl.argtypes, parse_pl.restype = (ctypes.c_char_p,), _PgQueryPlpgsqlParseResult
+    free_pl.argtypes, free_pl.restype = (_PgQueryPlpgsqlParseResult,), None
+    sql = _native_call(parse_sql, free_sql, "parse_tree")
+    plpgsql = _native_call(parse_pl, free_pl, "plpgsql_funcs")
+    probe = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$"
+    try:
+        expected = (_pgparse_parse(probe), _pgparse_plpgsql(probe), _failure(_pgparse_parse, "SELEC 1"))
+        if (sql(probe).get("stmts"), plpgsql(probe), _failure(sql, "SELEC 1")) != (
+            expected[0]["stmts"],
+            expected[1],
+            expected[2],
+        ):
+            return None
+    except Exception:  # a layout this module does not know: keep pgparse's own functions
+        return None
+    return sql, plpgsql
+
+
+def _failure(grammar: Grammar, text: str) -> tuple[str, int] | None:
+    try:
+        grammar(text)
+    except _GrammarError as exc:
+        return exc.message, exc.position
+    return None
+
+
+@cache
+def _grammar() -> tuple[Grammar, Grammar]:
+    return _native() or (_pgparse_parse, _pgparse_plpgsql)
+
+
+def _error(exc: _GrammarError) -> SqlSyntaxError:
     # libpg_query reports 1-based cursor positions; 0 means "unknown".
-    offset = position - 1 if isinstance(position, int) and position > 0 else None
-    return SqlSyntaxError(message, offset)
+    offset = exc.position - 1 if exc.position > 0 else None
+    # pgparse's exception prints as "message at position N", which stood in for an empty message.
+    return SqlSyntaxError(exc.message or f" at position {exc.position}", offset)
 
 
-def parse(text: str) -> list[RawStatement]:
+# Test files repeat short statements (BEGIN, ROLLBACK, SELECT * FROM finish(), SET ROLE ...): their trees
+# are kept and shared, so callers never mutate a tree. Bounded: the oldest goes when full.
+_SHARED_MAX_TEXT = 160
+_SHARED_MAX_ENTRIES = 256
+_shared: dict[str, tuple[RawStatement, ...]] = {}
+
+
+def parse(text: str) -> tuple[RawStatement, ...]:
     """Parse SQL text (usually one statement from the splitter) into raw statements.
 
-    Raises :class:`SqlSyntaxError` when the grammar rejects it.
+    Raises :class:`SqlSyntaxError` when the grammar rejects it. The trees may be shared with other callers
+    that parsed the same text: read them, never change them.
     """
+    known = _shared.get(text)
+    if known is not None:
+        return known
     try:
-        result = pgparse.parse(text)
-    except pgparse.PGQueryError as exc:
+        result = _grammar()[0](text)
+    except _GrammarError as exc:
         raise _error(exc) from None
     except Exception as exc:  # the binding can fail on input it cannot encode (e.g. lone surrogates)
         raise SqlSyntaxError(f"cannot parse: {exc}", None) from None
     statements = []
-    for raw in result or ():
+    for raw in result.get("stmts") or ():
         location = raw.get("stmt_location", 0)
         length = raw.get("stmt_len") or (len(text) - location)
         statements.append(RawStatement(raw.get("stmt", {}), location, length))
-    return statements
+    parsed = tuple(statements)
+    if len(text) <= _SHARED_MAX_TEXT:
+        if len(_shared) >= _SHARED_MAX_ENTRIES:
+            del _shared[next(iter(_shared))]
+        _shared[text] = parsed
+    return parsed
 
 
 def parse_plpgsql(function_sql: str) -> list[Node]:
     """Parse a ``CREATE FUNCTION ... LANGUAGE plpgsql`` statement's body into PL/pgSQL tree nodes."""
     try:
-        result = pgparse.parse_pgsql(function_sql)
-    except pgparse.PGQueryError as exc:
+        result = _grammar()[1](function_sql)
+    except _GrammarError as exc:
         raise _error(exc) from None
     except Exception as exc:
         raise SqlSyntaxError(f"cannot parse PL/pgSQL: {exc}", None) from None
@@ -75,13 +206,16 @@ def parse_plpgsql(function_sql: str) -> list[Node]:
 
 def kind(node: Node) -> str:
     """The node's type name, e.g. ``"CreateStmt"``."""
-    return next(iter(node), "")
+    for key in node:  # the first key (cheaper than next(iter(...)) for this hot helper)
+        return key
+    return ""
 
 
 def body(node: Node) -> Node:
     """The node's fields, without the type wrapper."""
-    value: Any = next(iter(node.values()), None)
-    return value if isinstance(value, dict) else {}
+    for value in node.values():
+        return value if isinstance(value, dict) else {}
+    return {}
 
 
 def strings(items: list[Node] | None) -> list[str]:

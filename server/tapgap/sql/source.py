@@ -34,10 +34,11 @@ def _utf16_len(text: str) -> int:
 class LineIndex:
     """Maps string offsets of one text to (line, UTF-16 column) in O(log lines)."""
 
-    __slots__ = ("_last", "_starts", "_text")
+    __slots__ = ("_ascii", "_last", "_starts", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
+        self._ascii = text.isascii()  # then a column is an offset from the line start
         # (line, offset, column) of the previous answer: positions are mostly asked in file order, so on a
         # long line the next column is counted onward from there instead of from the line start.
         self._last = (0, 0, 0)
@@ -60,6 +61,8 @@ class LineIndex:
         """The 0-based line and UTF-16 column of ``offset``."""
         offset = max(0, min(offset, len(self._text)))
         line = bisect_right(self._starts, offset) - 1
+        if self._ascii:
+            return line, offset - self._starts[line]
         last_line, last_offset, last_col = self._last
         if line == last_line and last_offset <= offset:
             col = last_col + _utf16_len(self._text[last_offset:offset])

@@ -76,8 +76,11 @@ PSQL_BUILTIN_VARIABLES: Final = frozenset(
 
 _WS: Final = " \t\n\r\f\v"
 # Identifier characters in PostgreSQL's scanner: any byte >= 0x80 counts, hence any non-ASCII code point.
-_IDC: Final = "0-9A-Za-z_$\x80-\U0010ffff"
-_VARC: Final = "0-9A-Za-z_\x80-\U0010ffff"
+# Written as the ASCII characters they exclude: a class with a range up to U+10FFFF takes the re module
+# milliseconds to compile, and every process (each worker too) compiles these at import.
+_IDC: Final = r"^\x00-#%-/:-@\[-^`{-\x7f"  # [0-9A-Za-z_$] and non-ASCII
+_VARC: Final = r"^\x00-/:-@\[-^`{-\x7f"  # [0-9A-Za-z_] and non-ASCII
+_IDSTART: Final = r"^\x00-@\[-^`{-\x7f"  # [A-Za-z_] and non-ASCII
 
 # Characters at which the statement scanner has something to decide.
 _SPECIAL: Final = r"""[-'"$;()\\:/]"""
@@ -96,7 +99,7 @@ _COMMENT_RX: Final = re.compile(r"/\*|\*/")
 _SQ_BODY_RX: Final = re.compile(r"[^']*+(?:''[^']*+)*+'")
 _E_BODY_RX: Final = re.compile(r"[^'\\]*+(?:(?:\\[\s\S]|'')[^'\\]*+)*+'")
 _DQ_BODY_RX: Final = re.compile(r'[^"]*+(?:""[^"]*+)*+"')
-_DOLLAR_OPEN_RX: Final = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][0-9A-Za-z_\x80-\U0010ffff]*)?\$")
+_DOLLAR_OPEN_RX: Final = re.compile(rf"\$(?:[{_IDSTART}][{_VARC}]*)?\$")
 _VAR_REF_RX: Final = re.compile(rf":(?:'([{_VARC}]+)'|\"([{_VARC}]+)\"|\{{\?([{_VARC}]+)\}}|([{_VARC}]+))")
 _VAR_NAME_RX: Final = re.compile(rf"[{_VARC}]+\Z")
 _META_NAME_RX: Final = re.compile(r"[^ \t\n\r\f\v\\]*")
@@ -216,14 +219,17 @@ class _Positions:
     holding many statements (a one-line dump); walking on from the previous offset keeps a file linear.
     """
 
-    __slots__ = ("col", "line", "lines", "offset", "text")
+    __slots__ = ("ascii", "col", "line", "lines", "offset", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = LineIndex(text)
+        self.ascii = text.isascii()
         self.offset = self.line = self.col = 0
 
     def position(self, offset: int) -> tuple[int, int]:
+        if self.ascii:  # LineIndex counts columns from the line start itself
+            return self.lines.position(offset)
         last = self.offset
         if offset >= last and self.text.find("\n", last, offset) < 0:
             line, col = self.line, self.col + _utf16_len(self.text[last:offset])
