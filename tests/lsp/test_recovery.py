@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
+from tapgap.live import Delta
 from tapgap.lsp.session import TapgapServer, plain
-from tapgap.workspace import Delta, FileEvent, Workspace
+from tapgap.workspace import FileEvent, Workspace
 from tests.lsp.conftest import copy_example
 
 pytestmark = pytest.mark.lsp
