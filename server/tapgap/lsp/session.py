@@ -192,6 +192,11 @@ class TapgapServer(LanguageServer):
             self.start_watching()  # before the load: a change made during it is applied after it
             self.open_project(root)
             self.publish_all()
+        elif self.reconfigured:
+            # A daemon's next session brought other settings, and a request came before ``initialized``
+            # applied them: pygls runs that async handler as a task, after requests already read.
+            self.reconfigured = False
+            self.reload()
         return self.project
 
     def is_settings(self, path: Path) -> bool:
