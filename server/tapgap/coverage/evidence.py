@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
 
 import msgspec
 
@@ -37,17 +36,12 @@ class Evidence(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 _IMPLIED = {"fk target": ("fk",), "members": ("exists",)}
 
 
-@lru_cache(maxsize=1 << 16)
-def _parents(kind: str, key: str) -> tuple[ObjectRef, ...]:
-    """The objects whose existence an assertion on (kind, key) proves: a column's table, etc.
-
-    Cached: the same members are asserted on in file after file, and splitting and quoting keys again was
-    most of the cost of collecting a project's evidence."""
+def _parents(kind: str, key: str) -> Iterator[ObjectRef]:
+    """The objects whose existence an assertion on (kind, key) proves: a column's table, etc."""
     if kind in ("column", "constraint", "index", "trigger", "policy"):
         parts = _split_key(key)
         if len(parts) == 3:
-            return (("table", dotted(parts[0], parts[1])),)
-    return ()
+            yield "table", dotted(parts[0], parts[1])
 
 
 def _split_key(key: str) -> list[str]:
