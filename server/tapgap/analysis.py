@@ -6,9 +6,12 @@ of the one before; this module only wires them together with the project's confi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+import msgspec
 
 from tapgap import config as cfg
 from tapgap.coverage.assertions import SuiteAnalysis
@@ -23,20 +26,73 @@ from tapgap.sql.suppress import Suppression, is_suppressed
 from tapgap.store import FactStore
 
 
-@dataclass
-class ProjectAnalysis:
+class SchemaSide(msgspec.Struct, frozen=True):
+    """What the schema files report besides the state: their findings (in file order), statements, and
+    inline suppressions per file."""
+
+    findings: list[Finding]
+    statements: int
+    suppressions: dict[str, list[Suppression]]
+
+
+@dataclass(frozen=True)
+class ProjectInputs:
+    """What an analysis is made of besides the test files' suites: the project, its options, its schema."""
+
     root: Path
+    loaded: cfg.LoadedConfig
+    level: Level | None
+    baseline: Baseline | None
     layout: str  # how the files were found: the config, or what was detected
     schema_files: list[Path]
     test_files: list[Path]
     state: SchemaState
-    suite: SuiteAnalysis
+    schema: SchemaSide
+
+    def options(self) -> CoverageOptions:
+        return coverage_options(self.loaded, self.level, self.baseline)
+
+
+@dataclass
+class ProjectAnalysis:
+    project: ProjectInputs
+    # The test side and the findings as wholes, made when first asked for: the daemon replaces its
+    # analysis on every edit, and joining every file's parts again each time would cost more than the edit.
+    suite_source: Callable[[], SuiteAnalysis]
     index: CoverageIndex
-    findings: list[Finding]
+    findings_source: Callable[[], list[Finding]]  # sorted by file, then position
     statements: int
     suppressed: int = 0
     baselined: int = 0
     included_files: list[Path] = field(default_factory=list)  # read through \i or \ir, not listed
+
+    @cached_property
+    def suite(self) -> SuiteAnalysis:
+        return self.suite_source()
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return self.findings_source()
+
+    @property
+    def root(self) -> Path:
+        return self.project.root
+
+    @property
+    def layout(self) -> str:
+        return self.project.layout
+
+    @property
+    def schema_files(self) -> list[Path]:
+        return self.project.schema_files
+
+    @property
+    def test_files(self) -> list[Path]:
+        return self.project.test_files
+
+    @property
+    def state(self) -> SchemaState:
+        return self.project.state
 
 
 def analyse_project(
@@ -66,54 +122,53 @@ def analyse_project(
     return result
 
 
-def finish_analysis(
-    root: Path,
-    loaded: cfg.LoadedConfig,
-    *,
-    layout: str,
-    schema_files: list[Path],
-    test_files: list[Path],
-    state: SchemaState,
-    suite: SuiteAnalysis,
-    schema_findings: list[Finding],
-    schema_statements: int,
-    schema_suppressions: dict[str, list[Suppression]],
-    level: Level | None,
-    baseline: Baseline | None,
-) -> ProjectAnalysis:
+def finish_analysis(project: ProjectInputs, suite: SuiteAnalysis) -> ProjectAnalysis:
     """Index, findings, suppression and baseline, from the schema state and the test side."""
-    config = loaded.config
-    baseline = baseline or Baseline()
-    index = build_index(
-        state,
-        suite,
-        CoverageOptions(
-            level=level or config.level,
-            overrides={kind: tuple(facets) for kind, facets in config.requirements.items()},
-            excluded=lambda key: cfg.excluded_object(config, key),
-            accepted=baseline.gaps,
-        ),
-    )
-    everything = [*schema_findings, *suite.findings, *untested_findings(index)]
-    kept, suppressed = _unsuppressed(everything, {**schema_suppressions, **suite.suppressions})
-    findings = [f for f in kept if not baseline.accepts(f)]
+    index = build_index(project.state, suite, project.options())
+    schema = project.schema
+    everything = [*schema.findings, *suite.findings, *untested_findings(index)]
+    settled = settle(everything, {**schema.suppressions, **suite.suppressions}, project.baseline)
     return ProjectAnalysis(
-        root=root,
-        layout=layout,
-        schema_files=schema_files,
-        test_files=test_files,
-        state=state,
-        suite=suite,
+        project=project,
+        suite_source=lambda: suite,
         index=index,
-        findings=sorted(findings, key=lambda f: (f.file, f.span.start, f.code, f.message)),
-        statements=schema_statements + suite.statements,
-        suppressed=suppressed,
-        baselined=len(kept) - len(findings),
+        findings_source=lambda: settled.findings,
+        statements=schema.statements + suite.statements,
+        suppressed=settled.suppressed,
+        baselined=settled.baselined,
     )
+
+
+def coverage_options(
+    loaded: cfg.LoadedConfig, level: Level | None, baseline: Baseline | None
+) -> CoverageOptions:
+    config = loaded.config
+    return CoverageOptions(
+        level=level or config.level,
+        overrides={kind: tuple(facets) for kind, facets in config.requirements.items()},
+        excluded=lambda key: cfg.excluded_object(config, key),
+        accepted=baseline.gaps if baseline is not None else frozenset(),
+    )
+
+
+class Settled(msgspec.Struct, frozen=True):
+    findings: list[Finding]  # sorted by file, then position
+    suppressed: int
+    baselined: int
+
+
+def settle(
+    findings: Iterable[Finding], suppressions: Mapping[str, list[Suppression]], baseline: Baseline | None
+) -> Settled:
+    """Inline suppressions, then the baseline; what stays is reported in order."""
+    kept, suppressed = _unsuppressed(findings, suppressions)
+    reported = [f for f in kept if baseline is None or not baseline.accepts(f)]
+    reported.sort(key=lambda f: (f.file, f.span.start, f.code, f.message))
+    return Settled(reported, suppressed, len(kept) - len(reported))
 
 
 def _unsuppressed(
-    findings: Iterable[Finding], suppressions: dict[str, list[Suppression]]
+    findings: Iterable[Finding], suppressions: Mapping[str, list[Suppression]]
 ) -> tuple[list[Finding], int]:
     kept, dropped = [], 0
     for finding in findings:

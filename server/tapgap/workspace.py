@@ -2,35 +2,44 @@
 
 The workspace keeps per-file facts (never file texts), the schema state replayed from them, one
 ``FileSuite`` per test file, and the analysis built from those. A file event recomputes only what depends on
-the file: a test file's suite (and the suites of files that include it); for a schema file, the replay of
-the cached operations (no parsing of other files) and the suites bound to the old state. Then the index is
-rebuilt from the parts and the findings are diffed per file. A property test checks that any sequence of
-events leaves the workspace equal to a fresh analysis of the same files.
+the file. A test file: its suite and the suites of files that include it, bound with the binding context
+kept since the last schema change; the live analysis (``live.py``) then takes only those suites'
+difference. A schema file: the replay of the cached operations (no parsing of other files), every suite
+bound again to the new state, and a new live analysis compared with the old one file by file. A property
+test checks that any sequence of events leaves the workspace equal to a fresh batch analysis.
 
 Mutations happen on one thread (the caller's); nothing here is shared with worker processes but bytes.
 """
 
 from __future__ import annotations
 
+import gc
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from tapgap import config as cfg
-from tapgap.analysis import ProjectAnalysis, finish_analysis
-from tapgap.coverage.assertions import FileSuite, analyse_test_file, file_key, merge_suites, project_context
+from tapgap.analysis import ProjectAnalysis, ProjectInputs, SchemaSide, finish_analysis
+from tapgap.coverage.assertions import (
+    BindingContext,
+    FileSuite,
+    analyse_test_file,
+    file_key,
+    merge_suites,
+    project_context,
+)
 from tapgap.coverage.baseline import Baseline
-from tapgap.coverage.index import KindSummary
 from tapgap.coverage.requirements import Level
 from tapgap.facts import Entry, FactsLoader, FileKind, Parsers, Stats, content_digest
 from tapgap.findings import Finding
 from tapgap.listing import project_files
+from tapgap.live import Delta, LiveAnalysis
 from tapgap.pgtap.model import TestFileFacts
 from tapgap.pgtap.reader import TestOptions
-from tapgap.schema.model import SchemaFileFacts
+from tapgap.schema.model import Operation, SchemaFileFacts
 from tapgap.schema.state import SchemaState
 from tapgap.sql.split import SplitOptions
 from tapgap.store import FactStore
@@ -46,12 +55,34 @@ class FileEvent:
 
 
 @dataclass
-class Delta:
-    """What one batch of events changed."""
+class _Change:
+    tests: set[Path] = field(default_factory=set)  # paths whose includers are to be bound again
+    relist: bool = False  # files came or went: list the project again
+    schema: bool = False  # a schema file's operations changed: a new state, every suite bound again
+    moved_only: bool = False  # a schema file changed, its operations did not: new locations only
 
-    findings: dict[str, list[Finding]]  # file → its findings now, for every file whose findings changed
-    kinds: list[KindSummary]  # coverage per kind now, when any figure changed (else empty)
-    total: KindSummary | None  # overall coverage now, when it changed
+
+def _operations(entry: Entry | None) -> list[Operation] | None:
+    if entry is None or not isinstance(entry.facts, SchemaFileFacts):
+        return None
+    return [located.op for located in entry.facts.operations]
+
+
+@contextmanager
+def _one_collection() -> Iterator[None]:
+    """Binding every test file again makes a few hundred thousand objects that all live on. With the
+    cyclic collector on, it passed over them (and the rest of the daemon's heap) several times during the
+    work, and a pause alone only moved those passes to the next edit; one full pass at the end costs
+    less, and frees the old state's cycles at once."""
+    if not gc.isenabled():
+        yield  # a batch run: no collector to pause
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @dataclass
@@ -64,6 +95,9 @@ class Workspace:
     stats: Stats = field(default_factory=Stats)
     # Schema and test files given explicitly (a corpus's manifest, a benchmark) instead of discovered.
     files: tuple[list[Path], list[Path]] | None = None
+    # Build the live analysis at load (the daemon, which applies edits), not the batch one (a check):
+    # the live one costs more to build and is only worth it when edits follow.
+    incremental: bool = False
 
     def __post_init__(self) -> None:
         config = self.loaded.config
@@ -86,6 +120,10 @@ class Workspace:
         self.layout = ""
         self.state = SchemaState(self.search_path)
         self.suites: dict[Path, FileSuite] = {}
+        self.includers: dict[str, set[Path]] = {}  # an included file's key → the test files including it
+        self.context: BindingContext | None = None  # for this schema state; dropped by a replay
+        self.schema_side: SchemaSide | None = None  # likewise
+        self.live: LiveAnalysis | None = None
         self.current: ProjectAnalysis | None = None
 
     # -- building ------------------------------------------------------------------------------------------
@@ -99,10 +137,15 @@ class Workspace:
         files: list[tuple[Path, FileKind]] = [(p, "schema") for p in self.schema_order]
         files += [(p, "test") for p in self.test_order]
         self.entries = {entry.path: entry for entry in self.loader.load(files)}
+        self.extra = {}
         self._replay()
-        self.suites = {}
-        self._analyse_tests(self.test_order)
-        self._finish()
+        self.suites, self.includers = {}, {}
+        self._bind_all()
+        self.live = None
+        if self.incremental:
+            self._go_live()
+        else:
+            self._finish()
         return self
 
     def live_keys(self) -> list[tuple[bytes, str]]:
@@ -131,6 +174,8 @@ class Workspace:
                 for located in entry.facts.operations:
                     state.apply(located)
         self.state = state
+        self.context = None
+        self.schema_side = None
         self.stats.timed("replay", started)
 
     def _test_facts(self, path: Path) -> tuple[TestFileFacts | None, Finding | None]:
@@ -150,16 +195,26 @@ class Workspace:
 
     def _analyse_tests(self, paths: Iterable[Path]) -> None:
         started = time.perf_counter()
-        project = project_context(self.root, self.state, self.parsers.tests, self._test_facts)
+        if self.context is None:
+            self.context = project_context(self.root, self.state, self.parsers.tests, self._test_facts)
         for path in paths:
-            self.suites[path] = analyse_test_file(project, path)
+            self._set_suite(path, analyse_test_file(self.context, path))
         self.stats.timed("tests", started)
 
-    def _finish(self) -> None:
-        started = time.perf_counter()
-        suites = [self.suites[p] for p in self.test_order if p in self.suites]
-        suite = merge_suites(suites, self.state, len(self.test_order))
-        schema_findings: list[Finding] = []
+    def _bind_all(self) -> None:
+        self._analyse_tests(self.test_order)
+        if not self.incremental:
+            self.context = None  # a batch run binds nothing more: its memos are 5-10 MB at scale M
+        elif self.context is not None:
+            # Kept for edits, which bind a file at a time: its name hints ("did you mean") cost 0.1-0.2 s
+            # to gather again; its bindings memo pays only while every file is bound.
+            self.context.forget_bindings()
+
+    def _schema_side(self) -> SchemaSide:
+        """What the schema files report; kept until they change (a replay)."""
+        if self.schema_side is not None:
+            return self.schema_side
+        findings: list[Finding] = []
         suppressions = {}
         statements = 0
         for path in self.schema_order:
@@ -167,67 +222,111 @@ class Workspace:
             if entry is None:
                 continue
             if entry.problem is not None:
-                schema_findings.append(entry.problem)
+                findings.append(entry.problem)
             if isinstance(entry.facts, SchemaFileFacts):
-                schema_findings.extend(entry.facts.findings)
+                findings.extend(entry.facts.findings)
                 statements += entry.facts.statements
                 if entry.facts.suppressions:
                     suppressions[entry.name] = entry.facts.suppressions
-        self.current = finish_analysis(
+        self.schema_side = SchemaSide(findings, statements, suppressions)
+        return self.schema_side
+
+    def _inputs(self) -> ProjectInputs:
+        return ProjectInputs(
             self.root,
             self.loaded,
-            layout=self.layout,
-            schema_files=self.schema_order,
-            test_files=self.test_order,
-            state=self.state,
-            suite=suite,
-            schema_findings=schema_findings,
-            schema_statements=statements,
-            schema_suppressions=suppressions,
-            level=self.level,
-            baseline=self.baseline,
+            self.level,
+            self.baseline,
+            self.layout,
+            self.schema_order,
+            self.test_order,
+            self.state,
+            self._schema_side(),
         )
+
+    def _finish(self) -> None:
+        started = time.perf_counter()
+        suites = [self.suites[p] for p in self.test_order if p in self.suites]
+        self.current = finish_analysis(self._inputs(), merge_suites(suites, self.state, len(self.test_order)))
         self.current.included_files = sorted(self.extra)
         self.stats.timed("index", started)
+
+    def _go_live(self) -> LiveAnalysis:
+        """A new live analysis of the workspace as it stands."""
+        started = time.perf_counter()
+        self.live = LiveAnalysis(self._inputs(), self.suites, sorted(self.extra))
+        self.current = self.live.analysis()
+        self.stats.timed("index", started)
+        return self.live
 
     # -- events --------------------------------------------------------------------------------------------
 
     def apply(self, events: Sequence[FileEvent]) -> Delta:
         """Bring the workspace up to date with file events; the findings and figures that changed."""
-        before = self.analysis()
-        schema_changed = False
-        # Every path an event names counts as changed for the files that include it, whatever it is.
-        changed_tests: set[Path] = set()
-        relist = False
+        if self.current is None:
+            self.load()
+        live = self.live or self._go_live()
+        change = self._take(events)
+        gone: list[Path] = []
+        if change.relist:
+            change.schema |= self._relist(change.tests)
+            listed = set(self.test_order)
+            gone = [p for p in self.suites if p not in listed]
+            for path in gone:
+                self._set_suite(path, None)
+        if change.schema:
+            with _one_collection():
+                self._replay()
+                self._bind_all()
+                self._forget_includes()
+                return self._go_live().changes_since(live)
+        started = time.perf_counter()
+        if change.moved_only:
+            # The schema files still apply the same operations: the state differs in locations alone,
+            # which no binding reads. The suites stand; the objects take their new places.
+            self._replay()
+        dependents = self._dependents(change.tests)
+        if change.relist:
+            redo = [p for p in self.test_order if p in dependents or p not in self.suites]
+        else:  # every listed test file has its suite: only those depending on the change are redone
+            redo = [p for p in dependents if p in self.suites]
+        included_before = any(self.suites[p].depends_on for p in redo if p in self.suites)
+        self._analyse_tests(redo)
+        if included_before or gone:
+            self._forget_includes()
+        suites: dict[Path, FileSuite | None] = {p: self.suites[p] for p in redo}
+        suites.update((p, None) for p in gone)
+        delta = live.update(self._inputs(), suites, sorted(self.extra), moved=change.moved_only)
+        if delta is None:
+            return self._go_live().changes_since(live)
+        self.current = live.analysis()
+        self.stats.timed("index", started)
+        return delta
+
+    def _take(self, events: Sequence[FileEvent]) -> _Change:
+        """Re-read what the events name; what kind of change that makes."""
+        change = _Change()
+        schema_files = set(self.schema_order)
         for event in events:
             for path in (event.path, event.dest):
                 if path is None:
                     continue
                 path = path.absolute()
+                # Every path an event names counts as changed for the files that include it.
                 if self.extra.pop(path, None) is not None:
-                    changed_tests.add(path)
+                    change.tests.add(path)
                 if event.kind in ("created", "deleted", "moved"):
-                    relist = True
-                    changed_tests.add(path)
+                    change.relist = True
+                    change.tests.add(path)
+                old = self.entries.get(path)
                 if self._refresh(path):
-                    schema_changed |= self._was_schema(path) or path in set(self.schema_order)
-                    changed_tests.add(path)
-        if relist:
-            schema_changed |= self._relist(changed_tests)
-        if schema_changed:
-            self._replay()
-            listed = set(self.test_order)
-            self.suites = {p: s for p, s in self.suites.items() if p in listed}
-            self._analyse_tests(self.test_order)
-        else:
-            dependents = self._dependents(changed_tests)
-            listed = set(self.test_order)
-            for path in list(self.suites):
-                if path not in listed:
-                    del self.suites[path]
-            self._analyse_tests(p for p in self.test_order if p in dependents or p not in self.suites)
-        self._finish()
-        return _diff(before, self.analysis())
+                    if self._was_schema(path) or path in schema_files:
+                        if _operations(old) == _operations(self.entries.get(path)):
+                            change.moved_only = True
+                        else:
+                            change.schema = True
+                    change.tests.add(path)
+        return change
 
     def set_buffer(self, path: Path, text: str | None) -> Delta:
         """An editor buffer's unsaved text stands for the file (``None``: back to the file on disk)."""
@@ -286,29 +385,25 @@ class Workspace:
         self.schema_order, self.test_order = schema_order, test_order
         return schema_changed
 
+    def _forget_includes(self) -> None:
+        """Drop included files no test file includes any more (a fresh load would not read them)."""
+        for path in [p for p in self.extra if file_key(p) not in self.includers]:
+            del self.extra[path]
+
+    def _set_suite(self, path: Path, suite: FileSuite | None) -> None:
+        old = self.suites.pop(path, None) if suite is None else self.suites.get(path)
+        for key in set(old.depends_on) if old is not None else ():
+            including = self.includers[key]
+            including.discard(path)
+            if not including:
+                del self.includers[key]
+        if suite is not None:
+            self.suites[path] = suite
+            for key in suite.depends_on:
+                self.includers.setdefault(key, set()).add(path)
+
     def _dependents(self, changed: set[Path]) -> set[Path]:
-        names = {file_key(p) for p in changed}
         found = set(changed)
-        for path, suite in self.suites.items():
-            if names.intersection(suite.depends_on):
-                found.add(path)
+        for path in changed:
+            found |= self.includers.get(file_key(path), set())
         return found
-
-
-def _by_file(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
-    grouped: dict[str, list[Finding]] = defaultdict(list)
-    for finding in findings:
-        grouped[finding.file].append(finding)
-    return grouped
-
-
-def _diff(before: ProjectAnalysis, after: ProjectAnalysis) -> Delta:
-    old, new = _by_file(before.findings), _by_file(after.findings)
-    changed = {
-        file: new.get(file, []) for file in set(old) | set(new) if old.get(file, []) != new.get(file, [])
-    }
-    kinds_changed = before.index.kinds != after.index.kinds
-    total_changed = before.index.total != after.index.total
-    return Delta(
-        changed, after.index.kinds if kinds_changed else [], after.index.total if total_changed else None
-    )

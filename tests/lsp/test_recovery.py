@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from lsprotocol import types
 
+from tapgap.live import Delta
 from tapgap.lsp.session import TapgapServer, plain
-from tapgap.workspace import Delta, FileEvent, Workspace
+from tapgap.lsp.settings import ClientSettings
+from tapgap.workspace import FileEvent, Workspace
 from tests.lsp.conftest import copy_example
 
 pytestmark = pytest.mark.lsp
@@ -56,6 +58,21 @@ def test_a_failed_update_reloads_the_project(tmp_path: Path) -> None:
     test.write_text("select has_table('app', 'nothing_here');\n")
     server.mutate(lambda project: project.apply([FileEvent("created", test)]))
     assert any(p.uri.endswith("09_new.test.sql") for p in server.sent)
+    server.stop()
+
+
+def test_a_request_before_initialized_gets_the_new_sessions_settings(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    server = Recording()
+    params = types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
+    list(server.protocol.lsp_initialize(params))  # pygls's own part of initialize: its workspace
+    server.root = root
+    server.open_project(root)
+    # A daemon's next session: initialize brought a level; its initialized has not run yet.
+    server.reconfigured = server.configure({"level": "lenient"}, ClientSettings())
+    assert server.reconfigured
+    assert server.analysis().index.level == "lenient"
+    assert not server.reconfigured  # initialized has nothing left to apply
     server.stop()
 
 

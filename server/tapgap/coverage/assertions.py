@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
 import msgspec
@@ -98,7 +98,10 @@ def read_test_facts(root: Path, options: TestOptions) -> TestFactsSource:
     return source
 
 
-class _Project:
+class BindingContext:
+    """What binding a test file needs of the project: a pure function of the schema state and the options,
+    so it may serve every test file until the state changes (its memos with it)."""
+
     def __init__(
         self, root: Path, state: SchemaState, options: TestOptions, facts_of: TestFactsSource
     ) -> None:
@@ -108,7 +111,7 @@ class _Project:
         self.facts_of = facts_of
         self.condition = _condition(state)
         self.text_functions = _text_functions(state)
-        self.project_functions = frozenset(_defined_functions(state))
+        self.project_functions = frozenset(defined_functions(state))
         self.hints = NameHints(state)
         self._bindings: dict[tuple[Target, tuple[str, ...]], Binding] = {}
 
@@ -122,6 +125,11 @@ class _Project:
         if found is None:
             found = self._bindings[key] = bind(self.state, target, call.search_path)
         return found
+
+    def forget_bindings(self) -> None:
+        """Drop the bindings memo: kept, it would hold one binding per distinct target of the project
+        (6 MB at scale M) for as long as the context lives."""
+        self._bindings = {}
 
 
 class FileSuite(msgspec.Struct):
@@ -151,7 +159,7 @@ def _include_path(root: Path, including: Path, include_path: str, relative: bool
     return root / candidate
 
 
-def analyse_test_file(project: _Project, path: Path) -> FileSuite:
+def analyse_test_file(project: BindingContext, path: Path) -> FileSuite:
     """One test file bound to the schema: its assertions, exercises and findings (includes followed)."""
     facts, problem = project.facts_of(path)
     if facts is None:
@@ -226,40 +234,43 @@ def _include_targets(
 
 def merge_suites(suites: Sequence[FileSuite], state: SchemaState, files: int) -> SuiteAnalysis:
     """The project's test side from its files' parts; look-alikes are judged against every definition."""
-    defined = _defined_functions(state)
+    defined = defined_functions(state)
     for suite in suites:
         defined.update(suite.defined)
     findings: list[Finding] = []
     suppressions: dict[str, list[Suppression]] = {}
     for suite in suites:
-        findings.extend(suite.findings)
+        findings.extend(suite_findings(suite, defined))
         suppressions.update(suite.suppressions)
-        for file, look_alike in suite.look_alikes:
-            if look_alike.name not in defined:
-                findings.append(
-                    Finding(
-                        code="unknown-assertion",
-                        severity="warning",
-                        file=file,
-                        span=look_alike.span,
-                        message=f"{look_alike.name}() looks like a pgTAP assertion but is no pgTAP function "
-                        "and is not configured as a custom assertion: tapgap cannot tell what it checks",
-                    )
-                )
     return SuiteAnalysis(
         [a for s in suites for a in s.assertions],
         [e for s in suites for e in s.exercises],
-        _dedupe(findings),
+        dedupe(findings),
         files,
         sum(s.statements for s in suites),
         suppressions,
     )
 
 
+def suite_findings(suite: FileSuite, defined: Container[str]) -> Iterator[Finding]:
+    """A test file's findings, with its look-alikes of assertions that no file defines."""
+    yield from suite.findings
+    for file, look_alike in suite.look_alikes:
+        if look_alike.name not in defined:
+            yield Finding(
+                code="unknown-assertion",
+                severity="warning",
+                file=file,
+                span=look_alike.span,
+                message=f"{look_alike.name}() looks like a pgTAP assertion but is no pgTAP function "
+                "and is not configured as a custom assertion: tapgap cannot tell what it checks",
+            )
+
+
 def project_context(
     root: Path, state: SchemaState, options: TestOptions, facts_of: TestFactsSource | None = None
-) -> _Project:
-    return _Project(root, state, options, facts_of or read_test_facts(root, options))
+) -> BindingContext:
+    return BindingContext(root, state, options, facts_of or read_test_facts(root, options))
 
 
 def analyse_tests(
@@ -274,19 +285,19 @@ def analyse_tests(
     return merge_suites(suites, state, len(test_files))
 
 
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+def dedupe(findings: Iterable[Finding]) -> list[Finding]:
     seen: dict[tuple[str, str, int, str], Finding] = {}
     for finding in findings:
         seen.setdefault((finding.code, finding.file, finding.span.start, finding.message), finding)
     return list(seen.values())
 
 
-def _defined_functions(state: SchemaState) -> set[str]:
+def defined_functions(state: SchemaState) -> set[str]:
     return {fn.name for fn in state.functions()}
 
 
 def _with_includes(
-    project: _Project, path: Path, facts: TestFileFacts, seen: set[str], findings: list[Finding]
+    project: BindingContext, path: Path, facts: TestFileFacts, seen: set[str], findings: list[Finding]
 ) -> Iterable[tuple[TestFileFacts, str | None, str]]:
     """The file's facts, then those of every file it includes (depth first), each once, with the
     including test file and the resolved path."""
@@ -369,7 +380,7 @@ def _plan_findings(facts: TestFileFacts, plans: list[Plan], counted: int, uncoun
 
 
 def _assertion(
-    project: _Project,
+    project: BindingContext,
     call: Call,
     entry: catalog.PgtapFunction,
     facts: TestFileFacts,
@@ -440,7 +451,7 @@ def _assertion(
 
 
 def _stale(
-    project: _Project, call: Call, targets: Sequence[Target], bound: Sequence[BoundTarget], file: str
+    project: BindingContext, call: Call, targets: Sequence[Target], bound: Sequence[BoundTarget], file: str
 ) -> list[Finding]:
     findings = []
     for target, result in zip(targets, bound, strict=True):
@@ -501,7 +512,7 @@ _EXTENSION_KINDS = frozenset({"function", "type", "enum", "domain", "composite"}
 
 
 def _ambiguous(
-    project: _Project,
+    project: BindingContext,
     call: Call,
     entry: catalog.PgtapFunction,
     overload: catalog.Overload,

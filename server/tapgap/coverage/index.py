@@ -1,37 +1,31 @@
 """The coverage index: schema objects joined to the assertions and exercises that check them.
 
-The join is on object keys (a hash join): evidence is collected once into ``key → facet → evidence``, then
+The join is on object keys (a hash join): evidence is collected once into ``(key, facet) → evidence``, then
 each object's requirements are looked up there. No object is ever compared with every assertion.
+
+``build_index`` is the batch form (``tapgap check``). The pieces it is made of (``object_plans``,
+``object_coverage``, ``count``, ``summaries``, ``untested_finding``) are shared with the live index
+(``coverage/live.py``), which keeps the same figures up to date one test file at a time.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 
 import msgspec
 
 from tapgap.coverage.assertions import SuiteAnalysis
-from tapgap.coverage.binding import SYSTEM_SCHEMAS
+from tapgap.coverage.evidence import Evidence, Exercises, ObjectRef, assertion_proofs, grouped
 from tapgap.coverage.requirements import KINDS, Level, Requirement, requirements_for
-from tapgap.findings import Finding, Severity
-from tapgap.pgtap.model import LocatedExercise
+from tapgap.findings import Finding
 from tapgap.schema.inventory import state_objects
-from tapgap.schema.state import Function, Schema, SchemaState, Table, View
+from tapgap.schema.state import SchemaState
 from tapgap.sql.names import dotted
 from tapgap.sql.source import Span
 
-ObjectRef = tuple[str, str]  # (kind, key)
-
-
-class Evidence(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One assertion or exercise that satisfies a requirement."""
-
-    file: str
-    line: int  # 1-based
-    column: int  # 1-based
-    by: str  # the assertion function, or the exercise ("select", "call", ...)
-    role: str | None = None
+# Evidence kept per requirement (hover and references list it); more would only cost memory.
+EVIDENCE_SHOWN = 20
 
 
 class RequirementStatus(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -81,150 +75,6 @@ class CoverageOptions(msgspec.Struct, frozen=True, kw_only=True):
     accepted: frozenset[tuple[str, str, str]] = frozenset()  # (kind, key, facet) gaps in the baseline
 
 
-# -- evidence --------------------------------------------------------------------------------------------
-
-# An assertion of one facet is evidence of another too.
-_IMPLIED = {"fk target": ("fk",), "members": ("exists",)}
-
-
-def _parents(kind: str, key: str) -> Iterable[ObjectRef]:
-    """The objects whose existence an assertion on (kind, key) proves: a column's table, etc."""
-    if kind in ("column", "constraint", "index", "trigger", "policy"):
-        parts = _split_key(key)
-        if len(parts) == 3:
-            yield "table", dotted(parts[0], parts[1])
-
-
-def _split_key(key: str) -> list[str]:
-    if '"' not in key:
-        return key.split(".")
-    parts, buf, quoted, i = [], [], False, 0
-    while i < len(key):
-        ch = key[i]
-        if ch == '"':
-            if quoted and i + 1 < len(key) and key[i + 1] == '"':
-                buf.append('"')
-                i += 2
-                continue
-            quoted = not quoted
-        elif ch == "." and not quoted:
-            parts.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-        i += 1
-    parts.append("".join(buf))
-    return parts
-
-
-class _Evidence:
-    def __init__(self) -> None:
-        self.facets: dict[ObjectRef, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
-
-    def add(self, ref: ObjectRef, facet: str, evidence: Evidence) -> None:
-        self.facets[ref][facet].append(evidence)
-
-    def get(self, ref: ObjectRef, facet: str) -> list[Evidence]:
-        found = self.facets.get(ref)
-        return found.get(facet, []) if found else []
-
-
-def _collect_assertions(suite: SuiteAnalysis, into: _Evidence) -> None:
-    for assertion in suite.assertions:
-        evidence = Evidence(
-            file=assertion.file,
-            line=assertion.span.line + 1,
-            column=assertion.span.col + 1,
-            by=assertion.function,
-            role=assertion.role,
-        )
-        for target in assertion.targets:
-            for ref in target.objects:
-                if target.negated and target.facet == "exists":
-                    continue  # hasnt_table proves nothing about an object that exists
-                into.add(ref, target.facet, evidence)
-                for implied in _IMPLIED.get(target.facet, ()):
-                    into.add(ref, implied, evidence)
-                if not target.negated:
-                    # Any check of an object proves it exists (once: not again for "exists" itself).
-                    if target.facet != "exists" and "exists" not in _IMPLIED.get(target.facet, ()):
-                        into.add(ref, "exists", evidence)
-                    for parent in _parents(*ref):
-                        into.add(parent, "exists", evidence)
-
-
-def _lookup_relation(
-    state: SchemaState, schema: str | None, name: str, path: Sequence[str]
-) -> Table | View | None:
-    schemas: Iterable[str] = [schema] if schema else path
-    for candidate in schemas:
-        found = state.schemas.get(candidate)
-        rel = found.relations.get(name) if found else None
-        if isinstance(rel, Table | View):
-            return rel
-    return None
-
-
-def _lookup_functions(
-    state: SchemaState, schema: str | None, name: str, path: Sequence[str]
-) -> list[Function]:
-    schemas: Iterable[str] = [schema] if schema else path
-    for candidate in schemas:
-        found: Schema | None = state.schemas.get(candidate)
-        if found is not None and name in found.functions:
-            return found.functions[name]
-    return []
-
-
-def _collect_exercises(state: SchemaState, exercises: Iterable[LocatedExercise], into: _Evidence) -> None:
-    # A fired trigger runs its function: that exercises the function too.
-    trigger_functions: dict[str, list[ObjectRef]] = defaultdict(list)
-    for fn in state.functions():
-        if fn.result() == "trigger":
-            trigger_functions[fn.name].append(("function", _function_key(fn)))
-    for exercise in exercises:
-        target = exercise.target
-        if target.schema in SYSTEM_SCHEMAS:
-            continue
-        evidence = Evidence(
-            file=exercise.file,
-            line=exercise.span.line + 1,
-            column=exercise.span.col + 1,
-            by=exercise.action,
-            role=exercise.role,
-        )
-        if exercise.action == "call":
-            overloads = _lookup_functions(state, target.schema, target.name, exercise.search_path)
-            matching = [fn for fn in overloads if exercise.args < 0 or len(fn.args) == exercise.args]
-            for fn in matching or overloads:
-                into.add(
-                    ("procedure" if fn.procedure else "function", _function_key(fn)), "exercised", evidence
-                )
-            continue
-        rel = _lookup_relation(state, target.schema, target.name, exercise.search_path)
-        if rel is None:
-            continue
-        key = dotted(rel.schema.name, rel.name)
-        if isinstance(rel, View):
-            into.add(("materialized view" if rel.materialized else "view", key), "exercised", evidence)
-            continue
-        into.add(("table", key), "exercised", evidence)
-        command = exercise.action.upper()
-        for trigger in rel.triggers.values():
-            if command in trigger.events:
-                into.add(("trigger", dotted(rel.schema.name, rel.name, trigger.name)), "fired", evidence)
-                for ref in trigger_functions.get(trigger.function, ()):
-                    into.add(ref, "exercised", evidence)
-        if exercise.role is None:
-            continue
-        into.add(("rls", key), "exercised", evidence)
-        for policy in rel.policies.values():
-            if policy.command in ("ALL", command) and (
-                "public" in policy.roles or exercise.role in policy.roles
-            ):
-                into.add(("policy", dotted(rel.schema.name, rel.name, policy.name)), "under a role", evidence)
-
-
 # -- requirements ----------------------------------------------------------------------------------------
 
 
@@ -243,14 +93,18 @@ def _applies(requirement: Requirement, attrs: Mapping[str, object]) -> bool:
     return bool(attrs.get(when.replace(" ", "_")))
 
 
-def build_index(
-    state: SchemaState, suite: SuiteAnalysis, options: CoverageOptions | None = None
-) -> CoverageIndex:
-    options = options or CoverageOptions()
-    evidence = _Evidence()
-    _collect_assertions(suite, evidence)
-    _collect_exercises(state, suite.exercises, evidence)
-    objects: list[ObjectCoverage] = []
+class ObjectPlan(msgspec.Struct, frozen=True):
+    """An object with the requirements that apply to it: a function of the schema state and the options
+    alone, so that the live index can recompute an object's coverage without the state."""
+
+    kind: str
+    key: str
+    file: str | None
+    span: Span | None
+    requirements: tuple[Requirement, ...]
+
+
+def object_plans(state: SchemaState, options: CoverageOptions) -> list[ObjectPlan]:
     placed = state_objects(state)
     rls = [
         (msgspec.structs.replace(i, kind="rls"), loc)
@@ -258,10 +112,10 @@ def build_index(
         if i.kind == "table" and i.attrs.get("rls_enabled")
     ]
     backing = _constraint_indexes(state)
+    plans = []
     for item, loc in [*placed, *rls]:
         if options.excluded is not None and options.excluded(item.key):
             continue
-        statuses = []
         # The index of a primary key or unique constraint is the constraint's business: its requirement is
         # the constraint's (has_pk, col_is_unique), not a second one on the index.
         requirements = (
@@ -269,42 +123,65 @@ def build_index(
             if (item.kind, item.key) in backing
             else requirements_for(item.kind, options.level, options.overrides)
         )
-        for requirement in requirements:
-            if not _applies(requirement, item.attrs):
-                continue
-            found = list(evidence.get((item.kind, item.key), requirement.facet))
-            for alternative in requirement.alternatives:
-                found.extend(evidence.get((item.kind, item.key), alternative))
-            accepted = not found and (item.kind, item.key, requirement.facet) in options.accepted
-            statuses.append(
-                RequirementStatus(
-                    facet=requirement.facet,
-                    covered=bool(found),
-                    evidence=tuple(found[:20]),
-                    accepted=accepted,
-                )
-            )
-        objects.append(
-            ObjectCoverage(
-                kind=item.kind,
-                key=item.key,
-                file=loc.file if loc else None,
-                span=loc.span if loc else None,
-                requirements=tuple(statuses),
+        plans.append(
+            ObjectPlan(
+                item.kind,
+                item.key,
+                loc.file if loc else None,
+                loc.span if loc else None,
+                tuple(r for r in requirements if _applies(r, item.attrs)),
             )
         )
-    kinds = _summaries(objects)
-    total = KindSummary(
-        "total",
-        sum(k.objects for k in kinds),
-        sum(k.requirements for k in kinds),
-        sum(k.covered for k in kinds),
+    return plans
+
+
+Lookup = Callable[[ObjectRef, str], Sequence[Evidence]]  # (object, facet) → evidence, in project order
+
+
+def object_coverage(
+    plan: ObjectPlan, lookup: Lookup, accepted: frozenset[tuple[str, str, str]]
+) -> ObjectCoverage:
+    """One object's requirements against the evidence; ``lookup`` may stop at ``EVIDENCE_SHOWN`` items."""
+    ref = (plan.kind, plan.key)
+    statuses = []
+    for requirement in plan.requirements:
+        found = list(lookup(ref, requirement.facet))
+        for alternative in requirement.alternatives:
+            if len(found) >= EVIDENCE_SHOWN:
+                break
+            found.extend(lookup(ref, alternative))
+        statuses.append(
+            RequirementStatus(
+                facet=requirement.facet,
+                covered=bool(found),
+                evidence=tuple(found[:EVIDENCE_SHOWN]),
+                accepted=not found and (plan.kind, plan.key, requirement.facet) in accepted,
+            )
+        )
+    return ObjectCoverage(
+        kind=plan.kind, key=plan.key, file=plan.file, span=plan.span, requirements=tuple(statuses)
     )
+
+
+def build_index(
+    state: SchemaState, suite: SuiteAnalysis, options: CoverageOptions | None = None
+) -> CoverageIndex:
+    options = options or CoverageOptions()
+    exercises = Exercises(state)
+    # Every assertion's evidence before any exercise's: the order evidence is shown in.
+    proved = grouped(
+        chain(
+            (p for a in suite.assertions for p in assertion_proofs(a)),
+            (p for e in suite.exercises for p in exercises.proofs(e)),
+        )
+    )
+    empty: list[Evidence] = []
+    objects = [
+        object_coverage(plan, lambda ref, facet: proved.get((ref, facet), empty), options.accepted)
+        for plan in object_plans(state, options)
+    ]
+    kinds, total = summaries(count(objects))
     return CoverageIndex(options.level, objects, kinds, total)
-
-
-def _function_key(fn: Function) -> str:
-    return f"{dotted(fn.schema.name, fn.name)}({','.join(fn.signature())})"
 
 
 def _constraint_indexes(state: SchemaState) -> set[ObjectRef]:
@@ -316,15 +193,35 @@ def _constraint_indexes(state: SchemaState) -> set[ObjectRef]:
     }
 
 
-def _summaries(objects: Sequence[ObjectCoverage]) -> list[KindSummary]:
-    counts: dict[str, list[int]] = {kind: [0, 0, 0] for kind in KINDS}
+Counts = dict[str, list[int]]  # kind → [objects, requirements, covered]
+
+
+def count(objects: Iterable[ObjectCoverage]) -> Counts:
+    counts: Counts = {kind: [0, 0, 0] for kind in KINDS}
     for obj in objects:
-        row = counts.setdefault(obj.kind, [0, 0, 0])
-        row[0] += 1
-        row[1] += len(obj.requirements)
-        # An accepted gap counts as covered for thresholds: CI fails only on new gaps.
-        row[2] += sum(1 for r in obj.requirements if r.covered or r.accepted)
-    return [KindSummary(kind, *row) for kind, row in counts.items() if row[0]]
+        tally(counts, obj, 1)
+    return counts
+
+
+def tally(counts: Counts, obj: ObjectCoverage, sign: int) -> None:
+    """Add (``sign`` 1) or take away (-1) one object's figures."""
+    row = counts.setdefault(obj.kind, [0, 0, 0])
+    row[0] += sign
+    row[1] += sign * len(obj.requirements)
+    # An accepted gap counts as covered for thresholds: CI fails only on new gaps.
+    row[2] += sign * sum(1 for r in obj.requirements if r.covered or r.accepted)
+
+
+def summaries(counts: Counts) -> tuple[list[KindSummary], KindSummary]:
+    """Coverage per kind (kinds without objects left out) and overall."""
+    kinds = [KindSummary(kind, *row) for kind, row in counts.items() if row[0]]
+    total = KindSummary(
+        "total",
+        sum(k.objects for k in kinds),
+        sum(k.requirements for k in kinds),
+        sum(k.covered for k in kinds),
+    )
+    return kinds, total
 
 
 # How a missing facet reads in a finding: "no test checks that it exists, its type".
@@ -352,20 +249,19 @@ _PHRASES = {
 
 def untested_findings(index: CoverageIndex) -> list[Finding]:
     """One ``untested`` finding per object with requirements no test satisfies, at its definition."""
-    severity: Severity = "info" if index.level == "lenient" else "warning"
-    findings = []
-    for obj in index.objects:
-        missing = obj.missing
-        if not missing or obj.file is None or obj.span is None:
-            continue
-        findings.append(
-            Finding(
-                code="untested",
-                severity=severity,
-                file=obj.file,
-                span=obj.span,
-                message=f"{obj.kind} {obj.key}: no test checks {', '.join(_PHRASES.get(m, m) for m in missing)}",
-                object=obj.key,
-            )
-        )
-    return findings
+    found = (untested_finding(obj, index.level) for obj in index.objects)
+    return [f for f in found if f is not None]
+
+
+def untested_finding(obj: ObjectCoverage, level: Level) -> Finding | None:
+    missing = obj.missing
+    if not missing or obj.file is None or obj.span is None:
+        return None
+    return Finding(
+        code="untested",
+        severity="info" if level == "lenient" else "warning",
+        file=obj.file,
+        span=obj.span,
+        message=f"{obj.kind} {obj.key}: no test checks {', '.join(_PHRASES.get(m, m) for m in missing)}",
+        object=obj.key,
+    )

@@ -8,7 +8,8 @@ from lsprotocol import types
 
 from tapgap.analysis import ProjectAnalysis
 from tapgap.coverage.assertions import Assertion
-from tapgap.coverage.index import Evidence, ObjectCoverage
+from tapgap.coverage.evidence import Evidence
+from tapgap.coverage.index import ObjectCoverage
 from tapgap.lsp import query
 from tapgap.lsp.diagnostics import file_uri, lsp_range
 from tapgap.sql.source import Span

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapgap import config as cfg
-from tapgap.analysis import ProjectAnalysis
+from tapgap.analysis import ProjectAnalysis, coverage_options
 from tapgap.coverage.index import (
     CoverageIndex,
-    CoverageOptions,
     KindSummary,
     ObjectCoverage,
     build_index,
@@ -83,16 +81,8 @@ def index_at(workspace: Workspace, level: Level | None) -> CoverageIndex:
     analysis = workspace.analysis()
     if level is None or level == analysis.index.level:
         return analysis.index
-    config = workspace.loaded.config
     return build_index(
-        analysis.state,
-        analysis.suite,
-        CoverageOptions(
-            level=level,
-            overrides={kind: tuple(facets) for kind, facets in config.requirements.items()},
-            excluded=lambda key: cfg.excluded_object(config, key),
-            accepted=workspace.baseline.gaps if workspace.baseline is not None else frozenset(),
-        ),
+        analysis.state, analysis.suite, coverage_options(workspace.loaded, level, workspace.baseline)
     )
 
 

@@ -27,11 +27,12 @@ from tapgap.coverage.requirements import Level
 from tapgap.facts import namespace
 from tapgap.files import relative
 from tapgap.findings import Finding
+from tapgap.live import Delta
 from tapgap.lsp import diagnostics, methods
 from tapgap.lsp.settings import ClientSettings, parse_settings
 from tapgap.lsp.watcher import Watcher, is_sql
 from tapgap.store import FactStore
-from tapgap.workspace import Delta, FileEvent, Workspace
+from tapgap.workspace import FileEvent, Workspace
 
 log = logging.getLogger("tapgap.lsp")
 
@@ -161,7 +162,9 @@ class TapgapServer(LanguageServer):
             )
             accepted = None
         level = self.settings.level or self.level
-        self.project = EditorWorkspace(root, loaded, level, accepted, store=self.store).load()
+        self.project = EditorWorkspace(
+            root, loaded, level, accepted, store=self.store, incremental=True
+        ).load()
         self.announce_skipped()
         return self.project
 
@@ -189,6 +192,11 @@ class TapgapServer(LanguageServer):
             self.start_watching()  # before the load: a change made during it is applied after it
             self.open_project(root)
             self.publish_all()
+        elif self.reconfigured:
+            # A daemon's next session brought other settings, and a request came before ``initialized``
+            # applied them: pygls runs that async handler as a task, after requests already read.
+            self.reconfigured = False
+            self.reload()
         return self.project
 
     def is_settings(self, path: Path) -> bool:

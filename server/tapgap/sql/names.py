@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from tapgap.sql.builtin_types import QUOTED_KEYWORDS as _QUOTED_KEYWORDS
 
@@ -21,6 +22,7 @@ def fold(identifier: str, *, quoted: bool) -> str:
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
+@lru_cache(maxsize=1 << 16)  # keys are made of the same few thousand names over and over
 def quote_ident(name: str) -> str:
     """Quote ``name`` when it could not be written bare (upper case, spaces, dots, ...).
 
