@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from tapgap.coverage.index import Evidence, KindSummary
+from tapgap.coverage.evidence import Evidence
+from tapgap.coverage.index import KindSummary
 
 if TYPE_CHECKING:  # for annotations only
     from tapgap.analysis import ProjectAnalysis
