@@ -19,7 +19,7 @@ from tapgap.coverage.baseline import Baseline
 from tapgap.coverage.index import CoverageIndex, CoverageOptions, build_index, untested_findings
 from tapgap.coverage.requirements import Level
 from tapgap.facts import Stats
-from tapgap.findings import Finding
+from tapgap.findings import Finding, with_severities
 from tapgap.listing import project_files as project_files  # re-exported
 from tapgap.schema.state import SchemaState
 from tapgap.sql.suppress import Suppression, is_suppressed
@@ -127,7 +127,12 @@ def finish_analysis(project: ProjectInputs, suite: SuiteAnalysis) -> ProjectAnal
     index = build_index(project.state, suite, project.options())
     schema = project.schema
     everything = [*schema.findings, *suite.findings, *untested_findings(index)]
-    settled = settle(everything, {**schema.suppressions, **suite.suppressions}, project.baseline)
+    settled = settle(
+        everything,
+        {**schema.suppressions, **suite.suppressions},
+        project.baseline,
+        project.loaded.config.severity,
+    )
     return ProjectAnalysis(
         project=project,
         suite_source=lambda: suite,
@@ -158,10 +163,14 @@ class Settled(msgspec.Struct, frozen=True):
 
 
 def settle(
-    findings: Iterable[Finding], suppressions: Mapping[str, list[Suppression]], baseline: Baseline | None
+    findings: Iterable[Finding],
+    suppressions: Mapping[str, list[Suppression]],
+    baseline: Baseline | None,
+    severities: Mapping[str, str],
 ) -> Settled:
-    """Inline suppressions, then the baseline; what stays is reported in order."""
-    kept, suppressed = _unsuppressed(findings, suppressions)
+    """The configured severities (a code set to ``off`` is dropped), inline suppressions, then the baseline;
+    what stays is reported in order."""
+    kept, suppressed = _unsuppressed(with_severities(findings, severities), suppressions)
     reported = [f for f in kept if baseline is None or not baseline.accepts(f)]
     reported.sort(key=lambda f: (f.file, f.span.start, f.code, f.message))
     return Settled(reported, suppressed, len(kept) - len(reported))

@@ -146,6 +146,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=Tr
     role_helpers: dict[str, str] = {}  # function → role it switches to; "": back to the session role
     placeholders: dict[str, str] = {}  # merged over tapgap.sql.split.DEFAULT_PLACEHOLDERS
     baseline: str | None = None  # relative to the root; None: the caller's default
+    severity: dict[str, str] = {}  # finding code → error, warning, info or off (replaces the code's own)
 
     def __post_init__(self) -> None:
         problem = _first_problem(self)
@@ -479,6 +480,22 @@ def _problems(config: Config) -> Iterable[tuple[KeyPath, str]]:
             yield ("placeholders", name), "expected a placeholder, got an empty key"
     if config.baseline is not None and not config.baseline.strip():
         yield ("baseline",), "expected a file path, got an empty string"
+    yield from _severity_problems(config.severity)
+
+
+def _severity_problems(severity: Mapping[str, str]) -> Iterable[tuple[KeyPath, str]]:
+    from tapgap.findings import FINDING_CODES, SEVERITY_SETTINGS
+
+    for code, value in severity.items():
+        if code not in FINDING_CODES:
+            hint = difflib.get_close_matches(code, FINDING_CODES, n=1)
+            suggestion = f"did you mean {_quote(hint[0])}? " if hint else ""
+            yield (
+                ("severity", code),
+                f"unknown finding code {_quote(code)} ({suggestion}expected one of: {', '.join(FINDING_CODES)})",
+            )
+        elif value not in SEVERITY_SETTINGS:
+            yield ("severity", code), f"expected {_one_of(SEVERITY_SETTINGS)}, got {_describe(value)}"
 
 
 def _percentage(value: float) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 import msgspec
@@ -22,3 +23,39 @@ class Finding(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, arr
     def position(self) -> str:
         """``file:line:col`` with 1-based line and column, as compilers print it."""
         return f"{self.file}:{self.span.line + 1}:{self.span.col + 1}"
+
+
+# Every code a finding can have; the configuration's `severity` table is checked against it. (Their
+# descriptions for reports are in tapgap.report.check.codes, which a test keeps in step with this.)
+FINDING_CODES: tuple[str, ...] = (
+    "untested",
+    "stale-target",
+    "ambiguous-call",
+    "dynamic-target",
+    "unknown-assertion",
+    "plan-mismatch",
+    "invalid-call",
+    "unresolved-include",
+    "parse-error",
+    "invalid-encoding",
+    "unreadable-file",
+    "internal-error",
+)
+
+# What the configuration may set a code to: a severity, or "off" to drop its findings.
+SEVERITY_SETTINGS: tuple[str, ...] = ("error", "warning", "info", "off")
+
+
+def with_severities(findings: Iterable[Finding], overrides: Mapping[str, str]) -> list[Finding]:
+    """``findings`` with the configured severity of their code (``[severity]`` in tapgap.toml); a code set
+    to ``off`` is dropped. The gate blocks on what is an error after this."""
+    if not overrides:
+        return list(findings)
+    out = []
+    for finding in findings:
+        wanted = overrides.get(finding.code)
+        if wanted is None or wanted == finding.severity:
+            out.append(finding)
+        elif wanted != "off":
+            out.append(msgspec.structs.replace(finding, severity=wanted))
+    return out

@@ -195,7 +195,12 @@ class LiveAnalysis:
         # A test file's suppressions of a file win over the schema's (as in the batch analysis's merge).
         by_tests = self._ordered(self.test_marks.get(file))
         marks = by_tests[-1] if by_tests else self.schema_marks.get(file)
-        settled = settle(findings, {file: marks} if marks else {}, self.project.baseline)
+        settled = settle(
+            findings,
+            {file: marks} if marks else {},
+            self.project.baseline,
+            self.project.loaded.config.severity,
+        )
         old = self.settled.pop(file, _NONE)
         if settled.findings or settled.suppressed or settled.baselined:
             self.settled[file] = settled

@@ -407,3 +407,30 @@ def test_the_documented_examples_are_valid_and_equivalent(tmp_path: Path) -> Non
     assert second.source == "pyproject.toml [tool.tapgap]"
     assert first.config == second.config
     assert first.config.role_helpers["tests.logout"] == ""
+
+
+def test_severity_table_is_read(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "tapgap.toml",
+        '[severity]\nstale-target = "warning"\nuntested = "error"\ndynamic-target = "off"\n',
+    )
+    assert load_config(tmp_path).config.severity == {
+        "stale-target": "warning",
+        "untested": "error",
+        "dynamic-target": "off",
+    }
+
+
+def test_severity_of_an_unknown_code_suggests_the_nearest(tmp_path: Path) -> None:
+    message = _error(tmp_path, '[severity]\nstale-targets = "off"\n')
+    assert message.startswith(
+        f'{tmp_path / "tapgap.toml"}: severity.stale-targets: unknown finding code "stale-targets" '
+        '(did you mean "stale-target"? expected one of: untested, stale-target,'
+    )
+
+
+def test_severity_value_must_be_a_severity_or_off(tmp_path: Path) -> None:
+    assert _error(tmp_path, '[severity]\nuntested = "fatal"\n') == (
+        f'{tmp_path / "tapgap.toml"}: severity.untested: expected "error", "warning", "info" or "off", got "fatal"'
+    )
