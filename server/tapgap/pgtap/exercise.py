@@ -6,7 +6,8 @@ found in a raw statement node (:func:`statement_exercises`) or in the SQL text t
 :class:`RoleChange` is what a statement does to the role in effect (:func:`role_changes`): ``SET ROLE``,
 ``set_config('role', ...)``, PostgREST's ``request.jwt.claims``, or a helper such as
 ``tests.authenticate_as``. The file-level walker combines the two: the role in effect when an exercise runs
-decides which policies it exercises.
+decides which policies it exercises. It walks each statement once (:func:`scan_statement`): the same walk
+gives the statement's exercises and the calls in which it looks for pgTAP assertions.
 
 What runs, per statement (everything else, DDL included, runs nothing here):
 

@@ -124,26 +124,25 @@ def _native() -> tuple[Grammar, Grammar] | None:
     free_pl.argtypes, free_pl.restype = (_PgQueryPlpgsqlParseResult,), None
     sql = _native_call(parse_sql, free_sql, "parse_tree")
     plpgsql = _native_call(parse_pl, free_pl, "plpgsql_funcs")
-    probe = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$"
     try:
-        expected = (_pgparse_parse(probe), _pgparse_plpgsql(probe), _failure(_pgparse_parse, "SELEC 1"))
-        if (sql(probe).get("stmts"), plpgsql(probe), _failure(sql, "SELEC 1")) != (
-            expected[0]["stmts"],
-            expected[1],
-            expected[2],
-        ):
+        if _answers(sql, plpgsql) != _answers(_pgparse_parse, _pgparse_plpgsql):
             return None
     except Exception:  # a layout this module does not know: keep pgparse's own functions
         return None
     return sql, plpgsql
 
 
-def _failure(grammar: Grammar, text: str) -> tuple[str, int] | None:
+_PROBE = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$BEGIN RETURN 1; END$$"
+
+
+def _answers(sql: Grammar, plpgsql: Grammar) -> tuple[Any, ...]:
+    """What a pair of grammar functions answers for a function, its PL/pgSQL body and a syntax error."""
     try:
-        grammar(text)
+        sql("SELEC 1")
+        failure = None
     except _GrammarError as exc:
-        return exc.message, exc.position
-    return None
+        failure = (exc.message, exc.position)
+    return sql(_PROBE).get("stmts"), plpgsql(_PROBE), failure
 
 
 @cache
@@ -159,7 +158,8 @@ def _error(exc: _GrammarError) -> SqlSyntaxError:
 
 
 # Test files repeat short statements (BEGIN, ROLLBACK, SELECT * FROM finish(), SET ROLE ...): their trees
-# are kept and shared, so callers never mutate a tree. Bounded: the oldest goes when full.
+# are kept and shared, so callers never mutate a tree. Bounded: emptied when full (clear() is atomic, should
+# two threads parse at once).
 _SHARED_MAX_TEXT = 160
 _SHARED_MAX_ENTRIES = 256
 _shared: dict[str, tuple[RawStatement, ...]] = {}
@@ -171,7 +171,8 @@ def parse(text: str) -> tuple[RawStatement, ...]:
     Raises :class:`SqlSyntaxError` when the grammar rejects it. The trees may be shared with other callers
     that parsed the same text: read them, never change them.
     """
-    known = _shared.get(text)
+    short = len(text) <= _SHARED_MAX_TEXT
+    known = _shared.get(text) if short else None
     if known is not None:
         return known
     try:
@@ -186,9 +187,9 @@ def parse(text: str) -> tuple[RawStatement, ...]:
         length = raw.get("stmt_len") or (len(text) - location)
         statements.append(RawStatement(raw.get("stmt", {}), location, length))
     parsed = tuple(statements)
-    if len(text) <= _SHARED_MAX_TEXT:
+    if short:
         if len(_shared) >= _SHARED_MAX_ENTRIES:
-            del _shared[next(iter(_shared))]
+            _shared.clear()
         _shared[text] = parsed
     return parsed
 
