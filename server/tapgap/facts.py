@@ -132,7 +132,7 @@ class FactsLoader:
         self.parsers = parsers
         self.store = store
         self.stats = stats
-        # Unsaved editor buffers: their text stands for the file's (never trusted by stat, never stat-cached).
+        # Unsaved editor buffers: their text stands for the file's (never trusted by stat, never cached).
         self.overlays: dict[Path, bytes] = {}
 
     def load(self, files: Sequence[tuple[Path, FileKind]]) -> list[Entry]:
@@ -216,8 +216,14 @@ class FactsLoader:
         stats.timed("parse", started)
 
         started = time.perf_counter()
+        # An editor buffer's facts are not stored: the text of one keystroke is rarely seen again, and a
+        # write transaction (an fsync) per keystroke would cost more than it could save.
         self.store.put_many_facts(
-            [(digest, files[i][1], parsed[i][1]) for i in remaining if (digest := digests[i]) is not None]
+            [
+                (digest, files[i][1], parsed[i][1])
+                for i in remaining
+                if (digest := digests[i]) is not None and files[i][0] not in self.overlays
+            ]
         )
         if new_stats:
             self.store.put_stats(new_stats)
